@@ -1,0 +1,264 @@
+"""Settings and their precedence: CLI > environment > pyproject/ini > defaults.
+
+The options are declared once in ``OPTIONS``; the pytest plugin and the CLI both build their
+flags from this table, so ``klanten-conformance run --x`` and ``pytest --x`` never drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from conformance.auth import AuthProvider, NoAuth, SchemeAuth, StaticHeaderAuth, ZgwJwtAuth
+from conformance.errors import ConfigError
+from conformance.profiles import DEFAULT_PROFILE, Profile, load_profile
+
+ENV_PREFIX = "KLANTEN_CONFORMANCE_"
+INI_PREFIX = "klanten_conformance_"
+PYPROJECT_TABLE = "klanten-conformance"
+
+
+def _range(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition("-")
+    if not sep:
+        raise ValueError(f"expected LOW-HIGH, got {text!r}")
+    start, end = int(low), int(high)
+    if start > end:
+        raise ValueError(f"empty range {text!r}")
+    return start, end
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true/false, got {text!r}")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag, environment variable, converter and help text."""
+
+    name: str
+    help: str
+    convert: Callable[[str], Any] = str
+    secret: bool = False
+    flag: str = ""
+    metavar: str | None = None
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def ini(self) -> str:
+        return INI_PREFIX + self.name
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "target_url",
+        "API root of the target, e.g. http://host/klantinteracties/api/v1. "
+        "Without it the embedded reference server is started for the run.",
+        metavar="URL",
+    ),
+    Option("profile", f"Profile to test (default {DEFAULT_PROFILE}).", metavar="NAME"),
+    Option(
+        "token", "Credential sent in the profile's scheme (e.g. 'Token KEY').", secret=True, metavar="KEY"
+    ),
+    Option(
+        "auth_header",
+        "Authorization header value sent verbatim instead of --token.",
+        secret=True,
+        metavar="VALUE",
+    ),
+    Option("jwt_client_id", "ZGW JWT client_id (profiles with zgw-jwt auth).", metavar="ID"),
+    Option("jwt_secret", "ZGW JWT HS256 secret (profiles with zgw-jwt auth).", secret=True, metavar="SECRET"),
+    Option(
+        "spec",
+        "OpenAPI contract (path or URL); default: the profile's contract in specs/.",
+        metavar="PATH|URL",
+    ),
+    Option(
+        "report_dir",
+        "Folder for conformance-report.json, junit.xml, allure-results/ (default reports).",
+        convert=Path,
+        metavar="DIR",
+    ),
+    Option("connect_timeout", "Seconds to wait for a connection (default 5).", convert=float, metavar="S"),
+    Option("read_timeout", "Seconds to wait for a response (default 30).", convert=float, metavar="S"),
+    Option(
+        "max_response_bytes",
+        "Largest response body read; larger is a target error (default 5 MiB).",
+        convert=int,
+        metavar="BYTES",
+    ),
+    Option(
+        "reference_variant",
+        "Variant of the embedded reference server used when no target is given "
+        "(default: the correct one; see `klanten-conformance variants`).",
+        metavar="NAME",
+    ),
+    Option(
+        "bsn_range",
+        "Range for generated BSNs and RSINs (default 999900000-999999999).",
+        convert=_range,
+        metavar="LOW-HIGH",
+    ),
+    Option(
+        "kvk_range",
+        "Range for generated KvK-nummers (default 99990000-99999999).",
+        convert=_range,
+        metavar="LOW-HIGH",
+    ),
+    Option("run_id", "Identifier of this run (default: random); seeds the data generators.", metavar="ID"),
+    Option(
+        "contract",
+        "Validate every response against the contract (default true).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
+    Option(
+        "fuzz",
+        "Fuzz the contract with schemathesis as part of the run (default: on for `run`).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
+    Option("fuzz_budget", "Fuzzing examples per operation (default 10).", convert=int, metavar="N"),
+    Option(
+        "fuzz_max_time",
+        "Wall-time budget of the whole fuzz session in seconds (default 120).",
+        convert=float,
+        metavar="S",
+    ),
+    Option(
+        "fuzz_phases",
+        "Comma-separated fuzz phases: examples,coverage,fuzzing,stateful (default all).",
+        metavar="LIST",
+    ),
+    Option(
+        "seed",
+        "Seed of the fuzzer; the same seed sends the same requests (default 20221206).",
+        convert=int,
+        metavar="N",
+    ),
+)
+OPTIONS_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one run."""
+
+    target_url: str | None = None
+    profile: str = DEFAULT_PROFILE
+    token: str | None = None
+    auth_header: str | None = None
+    jwt_client_id: str | None = None
+    jwt_secret: str | None = None
+    spec: str | None = None
+    report_dir: Path = Path("reports")
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_response_bytes: int = 5 * 1024 * 1024
+    reference_variant: str = "reference"
+    bsn_range: tuple[int, int] = (999_900_000, 999_999_999)
+    kvk_range: tuple[int, int] = (99_990_000, 99_999_999)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    contract: bool = True
+    fuzz: bool = False
+    fuzz_budget: int = 10
+    fuzz_max_time: float = 120.0
+    fuzz_phases: str = "examples,coverage,fuzzing,stateful"
+    seed: int = 20221206
+
+    def load_profile(self) -> Profile:
+        return load_profile(self.profile)
+
+    def auth_provider(self, profile: Profile) -> AuthProvider:
+        """The provider for this run: --auth-header wins over --token; JWT needs id and secret."""
+        if self.auth_header:
+            return StaticHeaderAuth(self.auth_header, header=profile.auth.header)
+        if profile.auth.kind == "zgw-jwt":
+            if self.jwt_client_id and self.jwt_secret:
+                return ZgwJwtAuth(self.jwt_client_id, self.jwt_secret, header=profile.auth.header)
+            return NoAuth(scheme="Bearer", header=profile.auth.header)
+        if self.token:
+            return SchemeAuth(self.token, scheme=profile.auth.scheme, header=profile.auth.header)
+        return NoAuth(scheme=profile.auth.scheme, header=profile.auth.header)
+
+    def secrets(self) -> list[str]:
+        """Every configured credential, for redaction."""
+        return [getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name)]
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update(changes)
+        return Settings(**data)
+
+
+def _convert(option: Option, raw: Any, origin: str) -> Any:
+    if not isinstance(raw, str):
+        if option.convert is _range and isinstance(raw, list | tuple) and len(raw) == 2:
+            return int(raw[0]), int(raw[1])
+        if option.convert is Path:
+            return Path(str(raw))
+        return raw
+    try:
+        return option.convert(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: invalid value for {option.name}: {exc}") from exc
+
+
+def read_pyproject(rootdir: Path) -> dict[str, Any]:
+    """``[tool.klanten-conformance]`` of ``rootdir/pyproject.toml``, or empty."""
+    path = rootdir / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh).get("tool", {}).get(PYPROJECT_TABLE, {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return {k.replace("-", "_"): v for k, v in table.items()}
+
+
+def resolve(
+    cli: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    file: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge the layers: a value set on the CLI beats the environment, which beats the file.
+
+    ``defaults`` replaces built-in defaults for one command (``run`` fuzzes by default).
+    """
+    env = os.environ if env is None else env
+    file = file or {}
+    unknown = set(file) - set(OPTIONS_BY_NAME)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in [tool.{PYPROJECT_TABLE}]: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        if cli.get(option.name) is not None:
+            values[option.name] = _convert(option, cli[option.name], f"option {option.cli_flag}")
+        elif env.get(option.env):
+            values[option.name] = _convert(option, env[option.env], f"environment {option.env}")
+        elif file.get(option.name) is not None:
+            values[option.name] = _convert(option, file[option.name], "configuration file")
+    for name, value in (defaults or {}).items():
+        values.setdefault(name, value)
+    if values.get("target_url"):
+        values["target_url"] = str(values["target_url"]).rstrip("/")
+    return Settings(**values)

@@ -1,0 +1,126 @@
+"""Response validation against the profile's OpenAPI contract, reusing schemathesis' checks.
+
+Findings are kept apart from behavioural verdicts: a wrongly typed field is a ``CONTRACT-*``
+failure, not a KLOK01 one. Only side-effect-free checks are used (the default list would
+re-send requests without credentials).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.errors import ConfigError
+from conformance.evidence import Exchange, Redactor, curl
+from conformance.results import ContractFinding
+
+
+def _checks() -> dict[str, tuple[str, Callable[..., Any]]]:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return {
+        "CONTRACT-NO-SERVER-ERROR": ("not_a_server_error", not_a_server_error),
+        "CONTRACT-STATUS": ("status_code_conformance", status_code_conformance),
+        "CONTRACT-CONTENT-TYPE": ("content_type_conformance", content_type_conformance),
+        "CONTRACT-SCHEMA": ("response_schema_conformance", response_schema_conformance),
+    }
+
+
+def _path_params(template: str, concrete: str) -> dict[str, str]:
+    pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+    match = re.match(pattern, concrete)
+    return match.groupdict() if match else {}
+
+
+class ContractValidator:
+    """Validates responses of one target against one contract file."""
+
+    def __init__(self, spec_path: Path, root_url: str, redactor: Redactor) -> None:
+        import schemathesis
+
+        try:
+            self._schema = schemathesis.openapi.from_path(str(spec_path))
+        except Exception as exc:  # schemathesis raises several loader error types
+            raise ConfigError(f"cannot load the contract {spec_path}: {exc}") from exc
+        self._root_path = urlsplit(root_url).path.rstrip("/")
+        self._redactor = redactor
+        self._checks = _checks()
+        self._lock = threading.Lock()  # schemathesis caches are not documented as thread-safe
+
+    def operation_of(self, method: str, url: str) -> Any:
+        """The contract operation for a concrete request, or None when it is not in the contract."""
+        path = urlsplit(url).path
+        if self._root_path and path.startswith(self._root_path):
+            path = path[len(self._root_path) :] or "/"
+        return self._schema.find_operation_by_path(method.upper(), path), path
+
+    def operation_id(self, operation_id: str) -> tuple[str, str]:
+        """``(METHOD, path template)`` of an operationId; ``ConfigError`` when it is unknown."""
+        try:
+            operation = self._schema.find_operation_by_id(operation_id)
+        except Exception as exc:
+            raise ConfigError(f"operation {operation_id!r} is not in the contract") from exc
+        return operation.method.upper(), operation.path
+
+    def has_operation(self, operation_id: str) -> bool:
+        try:
+            self._schema.find_operation_by_id(operation_id)
+        except Exception:
+            return False
+        return True
+
+    def validate(
+        self, exchange: Exchange, response: Any, source: str
+    ) -> tuple[list[ContractFinding], set[str]]:
+        """Run every contract check on one response: ``(findings, ids of the checks that ran)``."""
+        with self._lock:
+            operation, path = self.operation_of(exchange.method, str(response.request.url))
+            if operation is None:
+                return [], set()
+            case = operation.Case(
+                path_parameters=_path_params(operation.path, path) or None,
+                query=dict(response.request.url.params) or None,
+            )
+            findings: list[ContractFinding] = []
+            for requirement, (name, check) in self._checks.items():
+                try:
+                    case.validate_response(response, checks=[check])
+                except (AssertionError, BaseExceptionGroup) as exc:
+                    findings.append(
+                        ContractFinding(
+                            requirement=requirement,
+                            check=name,
+                            operation=operation.label,
+                            message=self._redactor.text(_describe(exc)),
+                            source=source,
+                            reproduction=curl(exchange),
+                        )
+                    )
+            return findings, set(self._checks)
+
+
+def _describe(exc: BaseException) -> str:
+    """The failures' own titles and messages, without schemathesis' reproduction block."""
+    parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+    texts = []
+    for part in parts:
+        title = getattr(part, "title", "") or type(part).__name__
+        message = getattr(part, "message", "") or str(part)
+        texts.append(f"{title}: {_first_lines(message)}")
+    return "\n".join(texts)
+
+
+def _first_lines(text: str, limit: int = 12) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    # schemathesis appends its own curl with the real credential masked; ours is redacted already.
+    lines = [line for line in lines if not line.lstrip().startswith("curl ")]
+    return "\n".join(lines[:limit])

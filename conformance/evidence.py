@@ -1,0 +1,133 @@
+"""Recorded HTTP exchanges and the redaction applied before anything is written.
+
+Evidence is what a vendor hands to a municipality, so it must be complete (request, response,
+timing) and must never contain a credential. Redaction happens when an exchange is recorded,
+not when a report is written, so no later writer can forget it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+REDACTED = "[redacted]"
+
+# Headers whose values are credentials whatever they contain.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+
+# Bodies are kept whole up to this size; evidence of a 10 MB response is its first 64 KiB.
+MAX_EVIDENCE_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Scrubs known secret values and secret headers out of evidence."""
+
+    secrets: tuple[str, ...] = ()
+
+    @classmethod
+    def for_secrets(cls, secrets: Iterable[str]) -> Redactor:
+        """A redactor for these values; short values (under 4 chars) are ignored as too ambiguous."""
+        unique = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        return cls(tuple(unique))
+
+    def text(self, value: str) -> str:
+        """``value`` with every secret replaced."""
+        for secret in self.secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+
+    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Headers with credential headers masked and secrets scrubbed from the rest."""
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        out: dict[str, str] = {}
+        for name, value in items:
+            if name.lower() in SECRET_HEADERS:
+                out[name] = _mask_credential(value)
+            else:
+                out[name] = self.text(value)
+        return out
+
+    def value(self, data: Any) -> Any:
+        """A JSON-like value with secrets scrubbed from every string in it."""
+        if isinstance(data, str):
+            return self.text(data)
+        if isinstance(data, list):
+            return [self.value(v) for v in data]
+        if isinstance(data, dict):
+            return {self.text(str(k)): self.value(v) for k, v in data.items()}
+        return data
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")
+
+
+def _mask_credential(value: str) -> str:
+    """Keep the auth scheme (it is evidence: 'Token' vs 'Bearer'), drop the credential."""
+    match = _SCHEME.match(value)
+    return f"{match.group(1)} {REDACTED}" if match else REDACTED
+
+
+@dataclass
+class Exchange:
+    """One request and its response (or the error that replaced it), already redacted."""
+
+    step: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any = None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed_s: float | None = None
+    error: str | None = None
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used in reports and the evidence bundle."""
+        return {
+            "step": self.step,
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": self.request_headers,
+                "body": self.request_body,
+            },
+            "response": None
+            if self.status is None
+            else {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": self.response_body,
+                "truncated": self.truncated,
+            },
+            "elapsed_s": self.elapsed_s,
+            "error": self.error,
+        }
+
+    def summary(self) -> str:
+        """One line for terminal output: ``POST /x -> 201 (12 ms)``."""
+        outcome = self.error if self.status is None else str(self.status)
+        ms = f" ({self.elapsed_s * 1000:.0f} ms)" if self.elapsed_s is not None else ""
+        return f"{self.method} {self.url} -> {outcome}{ms}"
+
+
+def curl(exchange: Exchange) -> str:
+    """A copy-paste reproduction of an (already redacted) exchange."""
+    import shlex
+
+    parts = ["curl", "-X", exchange.method]
+    for name, value in exchange.request_headers.items():
+        if name.lower() in {"host", "content-length", "accept-encoding", "connection", "user-agent"}:
+            continue
+        parts += ["-H", f"{name}: {value}"]
+    if exchange.request_body is not None:
+        import json
+
+        parts += ["-d", json.dumps(exchange.request_body, ensure_ascii=False)]
+    parts.append(exchange.url)
+    return " ".join(shlex.quote(p) for p in parts)

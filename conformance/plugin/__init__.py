@@ -1,0 +1,123 @@
+"""The pytest plugin (entry point ``klanten-conformance``): the adapter between pytest and the core.
+
+Options come from ``config.OPTIONS`` so the CLI and plain pytest accept the same settings.
+``*.scenario.yaml`` files become scenario items; the active contract file becomes fuzz items
+when fuzzing is on. At session end the conformance report is written and its table printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.config import OPTIONS, Settings, read_pyproject, resolve
+from conformance.errors import ConfigError, ToolError
+from conformance.loader import SCENARIO_SUFFIX
+from conformance.plugin.items import ScenarioFile
+from conformance.plugin.state import STATE_KEY, PluginState, get_state
+from conformance.report import build_report, terminal_table, write_report
+
+_DEST = "klanten_conformance_"
+
+
+class PresetSettings:
+    """Registered by the CLI to hand already-resolved settings to the plugin (no secrets in argv)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("klanten-conformance", "Klanten/Klantinteracties conformance")
+    for option in OPTIONS:
+        group.addoption(
+            option.cli_flag,
+            dest=_DEST + option.name,
+            default=None,
+            metavar=option.metavar,
+            help=f"{option.help} [env {option.env}; ini {option.ini}]",
+        )
+        parser.addini(option.ini, help=option.help, default=None)
+
+
+def _settings(config: pytest.Config) -> Settings:
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, PresetSettings):
+            return plugin.settings
+    cli = {o.name: config.getoption(_DEST + o.name) for o in OPTIONS}
+    file: dict[str, Any] = read_pyproject(config.rootpath)
+    for option in OPTIONS:
+        value = config.getini(option.ini)
+        if value not in (None, "", []):
+            file.setdefault(option.name, value)
+    return resolve(cli, os.environ, file)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(id): the scenario verifies this catalogue requirement")
+    config.addinivalue_line("markers", "allure_label: allure label (registered here for --strict-markers)")
+    try:
+        settings = _settings(config)
+        settings.load_profile()
+    except ToolError as exc:
+        raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
+    config.stash[STATE_KEY] = PluginState(settings)
+
+
+def _spec_file(config: pytest.Config) -> Path | None:
+    settings = get_state(config).settings
+    if not settings.fuzz:
+        return None
+    if settings.spec and not settings.spec.startswith(("http://", "https://")):
+        return Path(settings.spec).resolve()
+    try:
+        return settings.load_profile().spec_path.resolve()
+    except ConfigError:
+        return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name.endswith(SCENARIO_SUFFIX):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    spec = _spec_file(parent.config)
+    if spec is not None and file_path.resolve() == spec:
+        from conformance.plugin.fuzz_items import FuzzFile
+
+        fuzz_file: pytest.Collector = FuzzFile.from_parent(parent, path=file_path)
+        return fuzz_file
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None or state.context_ is None:
+        return
+    ctx = state.context_
+    try:
+        report = build_report(
+            recorder=ctx.recorder,
+            catalogue=ctx.catalogue,
+            profile=ctx.profile.name,
+            target=ctx.target_url
+            if ctx.server is None
+            else f"embedded reference ({ctx.settings.reference_variant})",
+            spec_path=ctx.spec_path,
+        )
+        write_report(report, ctx.recorder, ctx.settings.report_dir)
+        state.report = report
+    finally:
+        ctx.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    state = terminalreporter.config.stash.get(STATE_KEY, None)
+    if state is None or state.report is None:
+        return
+    terminalreporter.write_sep("=", "klanten-conformance: verdict per requirement")
+    terminalreporter.write_line(terminal_table(state.report))
+    report_path = state.settings.report_dir / "conformance-report.json"
+    terminalreporter.write_line(f"report: {report_path}")

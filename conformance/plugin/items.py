@@ -1,0 +1,130 @@
+"""pytest collection of scenario files: one file, one item, one verdict.
+
+The scenario runs in the item's setup, so a target or tool problem surfaces as a pytest
+*error* (JUnit ``<error>``, Allure *broken*); a conformance failure is raised from ``runtest``
+and surfaces as a *failure*. Format problems are collection errors, never failures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import allure
+import pytest
+
+from conformance.catalogue import load_catalogue_file
+from conformance.errors import ScenarioFormatError, ToolError
+from conformance.failures import ConformanceFailure
+from conformance.loader import check_collection, load_scenario
+from conformance.model import Scenario
+from conformance.plugin.state import get_context, get_state
+from conformance.resources import specs_dir
+from conformance.results import ScenarioResult
+from conformance.runner import ScenarioRunner
+from conformance.verdicts import Verdict
+
+_KNOWN: set[str] | None = None
+
+
+def known_requirement_ids() -> set[str]:
+    """Ids of every shipped catalogue (ids are global across profiles)."""
+    global _KNOWN
+    if _KNOWN is None:
+        ids: set[str] = set()
+        for path in sorted((specs_dir() / "requirements").glob("*.yaml")):
+            ids.update(r.id for r in load_catalogue_file(path))
+        _KNOWN = ids
+    return _KNOWN
+
+
+class ScenarioFile(pytest.File):
+    """A ``*.scenario.yaml`` file."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        scenario = load_scenario(self.path)
+        state = get_state(self.config)
+        problems = check_collection([scenario], known_requirement_ids())
+        first = state.seen_ids.setdefault(scenario.id, self.path)
+        if first != self.path:
+            problems.insert(
+                0,
+                ScenarioFormatError(
+                    str(self.path),
+                    scenario.key_lines.get("id"),
+                    f"duplicate scenario id `{scenario.id}` (also in {first})",
+                    key="id",
+                ),
+            )
+        if problems:
+            raise problems[0]
+        yield ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
+        if isinstance(excinfo.value, ScenarioFormatError):
+            return f"scenario format error: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario; see the module docstring for how verdicts map to outcomes."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.result: ScenarioResult | None = None
+        for requirement in scenario.verifies:
+            self.add_marker(pytest.mark.requirement(requirement))
+            self.add_marker(pytest.mark.allure_label(requirement, label_type="requirement"))
+        self.add_marker(pytest.mark.allure_label(scenario.id, label_type="as_id"))
+        self.add_marker(pytest.mark.allure_label(scenario.level, label_type="severity"))
+        for tag in scenario.tags:
+            self.keywords[tag] = True
+
+    def setup(self) -> None:
+        ctx = get_context(self.config)
+        result = ScenarioRunner(ctx.runner_context()).run(self.scenario)
+        self.result = result
+        ctx.recorder.record_scenario(result)
+        self._attach_evidence(result)
+        if result.verdict is Verdict.ERROR and result.failure is not None:
+            raise result.failure
+        if result.verdict in (Verdict.INCONCLUSIVE, Verdict.NOT_APPLICABLE):
+            pytest.skip(f"{result.verdict.value}: {result.message}")
+
+    def runtest(self) -> None:
+        if (
+            self.result is not None
+            and self.result.verdict is Verdict.FAIL
+            and self.result.failure is not None
+        ):
+            raise self.result.failure
+
+    def _attach_evidence(self, result: ScenarioResult) -> None:
+        allure.dynamic.title(self.scenario.title)
+        allure.dynamic.description(self.scenario.description)
+        for exchange in result.exchanges:
+            allure.attach(
+                json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False),
+                name=f"{exchange.step}: {exchange.method} -> {exchange.status or exchange.error}",
+                attachment_type=allure.attachment_type.JSON,
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        exc = excinfo.value
+        head = f"scenario {self.scenario.id} (verifies {', '.join(self.scenario.verifies)})"
+        if isinstance(exc, ConformanceFailure):
+            body = exc.describe()
+        elif isinstance(exc, ToolError):
+            body = f"could not evaluate the target: {type(exc).__name__}: {exc}"
+        else:
+            return str(super().repr_failure(excinfo, style=style))
+        lines = [head, body]
+        if self.result is not None and self.result.exchanges:
+            lines.append("exchanges:")
+            lines.extend(f"  {e.summary()}" for e in self.result.exchanges[-6:])
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, self.scenario.line - 1, f"scenario {self.scenario.id}"

@@ -1,0 +1,81 @@
+"""``run`` and ``fuzz``: settings → ``pytest.main`` → exit code (part of the CLI adapter).
+
+The settings travel to the plugin as a registered object, never as argv, so no credential
+ends up in a process listing or in a report that records the command line. The exit code comes
+from the conformance report, except when nothing could be judged (usage or format problems).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.config import Settings
+from conformance.plugin import PresetSettings
+from conformance.report import REPORT_NAME
+from conformance.resources import package_file
+from conformance.session import resolve_spec
+from conformance.verdicts import ExitCode
+
+
+class _Observer:
+    """Notices collection errors and interrupts, which pytest folds into one exit code."""
+
+    def __init__(self) -> None:
+        self.collect_errors = 0
+        self.interrupted = False
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors += 1
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.interrupted = True
+
+
+def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tuple[list[str], Settings]:
+    """The pytest command line for a run (and the settings with a downloaded spec resolved)."""
+    profile = settings.load_profile()
+    report_dir = settings.report_dir
+    args: list[str] = []
+    if scenarios:
+        args.append(str(profile.scenarios_path))
+    if settings.fuzz:
+        spec = resolve_spec(settings.spec, profile, report_dir / "contract")
+        settings = settings.with_overrides(spec=str(spec))
+        args.append(str(spec))
+    args += [
+        "-c",
+        str(package_file("run.ini")),
+        "--rootdir",
+        str(Path.cwd()),
+        f"--junitxml={report_dir / 'junit.xml'}",
+        f"--alluredir={report_dir / 'allure-results'}",
+        "-o",
+        "junit_suite_name=klanten-conformance",
+    ]
+    extra = [a for a in extra if a != "--"] if extra[:1] == ["--"] else extra
+    return args + extra, settings
+
+
+def run_suite(settings: Settings, extra: list[str], *, scenarios: bool) -> int:
+    """Run pytest in-process with the plugin and turn the outcome into ``ExitCode``."""
+    args, settings = pytest_args(settings, list(extra), scenarios=scenarios)
+    report_path = settings.report_dir / REPORT_NAME
+    report_path.unlink(missing_ok=True)  # never read a stale report from an earlier run
+    observer = _Observer()
+    preset = PresetSettings(settings)
+    code = pytest.main(args, plugins=[observer, preset])
+    if observer.interrupted:
+        return int(ExitCode.INTERRUPTED)
+    if observer.collect_errors or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return int(ExitCode.USAGE_OR_FORMAT)
+    if not report_path.is_file():
+        sys.stderr.write("klanten-conformance: no report was written (see the errors above)\n")
+        return int(ExitCode.TARGET_OR_TOOL_ERROR)
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return int(report["exit_code"])

@@ -1,0 +1,351 @@
+"""Executes one scenario: variables, steps, captures, parallel sets and cleanups.
+
+The runner is pytest-agnostic: it returns a ``ScenarioResult`` whose verdict follows from the
+exception tree (``ConformanceFailure`` → fail, ``ToolError`` → error). Cleanups always run, in
+reverse order, whatever happened before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from conformance import checks, jsonpath
+from conformance.auth import AuthMode, AuthProvider
+from conformance.client import Client, Reply
+from conformance.contract import ContractValidator
+from conformance.errors import ConfigError, NotApplicable, PreconditionUnmet, TargetError, ToolError
+from conformance.evidence import Exchange
+from conformance.failures import BodyMismatch, ConformanceFailure
+from conformance.generators import IdentifierGenerator
+from conformance.model import CountAssertion, Expect, RequestSpec, Scenario, Step
+from conformance.results import CleanupRecord, ScenarioResult
+from conformance.templating import UndefinedVariable, render
+from conformance.verdicts import Verdict
+
+CLEANUP_OK = (200, 202, 204, 404, 410)
+
+
+@dataclass(frozen=True)
+class RunnerContext:
+    """What the runner needs from the run; built once per session."""
+
+    client: Client
+    auth: AuthProvider
+    generators: IdentifierGenerator
+    run_id: str
+    profile: str
+    capabilities: frozenset[str]
+    contract: ContractValidator | None = None
+    validate_contract: bool = True
+
+
+@dataclass
+class _Pending:
+    description: str
+    method: str
+    path: str
+
+
+@dataclass
+class _State:
+    variables: dict[str, Any] = field(default_factory=dict)
+    cleanups: list[_Pending] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def check_preconditions(scenario: Scenario, ctx: RunnerContext) -> None:
+    """Raise ``NotApplicable`` or ``PreconditionUnmet`` when the scenario cannot be decided here."""
+    if ctx.profile not in scenario.profiles:
+        raise NotApplicable(f"applies to {', '.join(scenario.profiles)}, not to profile {ctx.profile}")
+    for requirement in scenario.requires:
+        kind, _, name = requirement.partition(":")
+        if kind == "credentials" and not ctx.auth.has_credentials:
+            raise PreconditionUnmet("needs valid credentials; none configured (--token or --auth-header)")
+        if kind == "operation" and (ctx.contract is None or not ctx.contract.has_operation(name)):
+            raise PreconditionUnmet(f"needs operation {name}, which the contract does not have")
+        if kind == "capability" and name not in ctx.capabilities:
+            raise PreconditionUnmet(f"needs capability {name}, which the profile does not declare")
+
+
+class ScenarioRunner:
+    """Runs scenarios against one target."""
+
+    def __init__(self, ctx: RunnerContext) -> None:
+        self.ctx = ctx
+
+    def run(self, scenario: Scenario) -> ScenarioResult:
+        result = ScenarioResult(scenario.id, list(scenario.verifies), Verdict.PASS)
+        state = _State()
+        started = time.perf_counter()
+        try:
+            check_preconditions(scenario, self.ctx)
+            for name, value in scenario.vars:
+                state.variables[name] = render(value, self._resolver(state.variables))
+            for step in scenario.steps:
+                self._run_step(scenario, step, state, result)
+        except NotApplicable as exc:
+            self._finish(result, Verdict.NOT_APPLICABLE, str(exc), exc)
+        except PreconditionUnmet as exc:
+            self._finish(result, Verdict.INCONCLUSIVE, str(exc), exc)
+        except ConformanceFailure as exc:
+            self._finish(result, Verdict.FAIL, exc.describe(), exc)
+        except ToolError as exc:
+            self._finish(result, Verdict.ERROR, f"{type(exc).__name__}: {exc}", exc)
+        except Exception as exc:  # a bug in the tool must not look like a conformance verdict
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            self._finish(result, Verdict.ERROR, f"internal error: {detail}", exc)
+        finally:
+            self._cleanup(state, result)
+            result.duration_s = time.perf_counter() - started
+        return result
+
+    @staticmethod
+    def _finish(result: ScenarioResult, verdict: Verdict, message: str, exc: BaseException) -> None:
+        result.verdict, result.message, result.failure = verdict, message, exc
+
+    def _resolver(self, variables: dict[str, Any]) -> Callable[[str], Any]:
+        def resolve(name: str) -> Any:
+            if name.startswith("gen."):
+                return self.ctx.generators.generate(name[4:])
+            if name == "run_id":
+                return self.ctx.run_id
+            if name in variables:
+                return variables[name]
+            raise UndefinedVariable(f"variable `{name}` is not defined (a capture that did not happen?)")
+
+        return resolve
+
+    def _target(self, request: RequestSpec, resolve: Callable[[str], Any]) -> tuple[str, str]:
+        """Method and path of a request, with path parameters filled in."""
+        if request.operation:
+            if self.ctx.contract is None:
+                raise ConfigError(f"operation {request.operation} needs a contract; none is loaded")
+            method, path = self.ctx.contract.operation_id(request.operation)
+        else:
+            method, path = str(request.method), str(request.path)
+            path = str(render(path, resolve))
+        for name, value in render(request.path_params, resolve).items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        return method, path
+
+    def _send(
+        self, step: Step, request: RequestSpec, resolve: Callable[[str], Any]
+    ) -> tuple[Reply, Exchange]:
+        method, path = self._target(request, resolve)
+        headers = {**self.ctx.auth.headers(request.auth), **render(request.headers, resolve)}
+        return self.ctx.client.send(
+            step=step.name,
+            method=method,
+            path=path,
+            headers=headers,
+            query=render(request.query, resolve),
+            json_body=render(request.json, resolve) if request.has_json else None,
+            has_json=request.has_json,
+        )
+
+    def _record(
+        self,
+        scenario: Scenario,
+        reply: Reply,
+        exchange: Exchange,
+        expect: Expect | None,
+        result: ScenarioResult,
+    ) -> None:
+        result.exchanges.append(exchange)
+        wanted = self.ctx.validate_contract and (expect is None or expect.contract)
+        if self.ctx.contract is not None and wanted:
+            findings, checked = self.ctx.contract.validate(
+                exchange, reply.response, f"scenario:{scenario.id}"
+            )
+            result.contract_findings.extend(findings)
+            result.contract_checked.update(checked)
+
+    def _run_step(self, scenario: Scenario, step: Step, state: _State, result: ScenarioResult) -> None:
+        if step.parallel:
+            self._run_parallel(scenario, step, state, result)
+            return
+        resolve = self._resolver(state.variables)
+        reply, exchange = self._send(step, step.request, resolve)
+        self._record(scenario, reply, exchange, step.expect, result)
+        captured = self._capture(step, reply, state)
+        try:
+            if step.expect is not None:
+                verify(_render_expect(step.expect, self._resolver(state.variables)), reply)
+            if 200 <= reply.status < 300:
+                missing = [c.name for c in step.captures if c.name not in captured]
+                if missing:
+                    raise BodyMismatch(
+                        "a value to capture is missing from the response",
+                        expected=", ".join(missing),
+                        received="<absent>",
+                    )
+        except ConformanceFailure as exc:
+            exc.step = step.name
+            raise
+
+    def _capture(
+        self, step: Step, reply: Reply, state: _State, *, into: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Take the captures a response allows and register the step's cleanup on 2xx."""
+        captured: dict[str, Any] = {}
+        body: Any = None
+        if any(c.source == "body" for c in step.captures):
+            try:
+                body = reply.json()
+            except TargetError:
+                body = None
+        for capture in step.captures:
+            if capture.source == "status":
+                captured[capture.name] = reply.status
+            elif capture.source == "header":
+                value = reply.response.headers.get(capture.path)
+                if value is not None:
+                    captured[capture.name] = value
+            elif body is not None:
+                found, value = jsonpath.resolve(body, capture.path)
+                if found:
+                    captured[capture.name] = value
+        with state.lock:
+            (state.variables if into is None else into).update(captured)
+            if step.cleanup is not None and 200 <= reply.status < 300:
+                scope = {**state.variables, **captured}
+                try:
+                    method, path = self._target(step.cleanup, self._resolver(scope))
+                except UndefinedVariable:
+                    return captured  # nothing identifies what to delete; reported by the capture check
+                state.cleanups.append(_Pending(f"{step.name}: {method} {path}", method, path))
+        return captured
+
+    def _run_parallel(self, scenario: Scenario, step: Step, state: _State, result: ScenarioResult) -> None:
+        count = int(step.parallel or 0)
+        barrier = threading.Barrier(count)
+        resolve = self._resolver(state.variables)
+
+        def one(_: int) -> tuple[Reply, Exchange]:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=30)  # start together; if the barrier breaks, start anyway
+            return self._send(step, step.request, resolve)
+
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            futures = [pool.submit(one, index) for index in range(count)]
+        outcomes: list[tuple[Reply, Exchange]] = []
+        problem: BaseException | None = None
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except BaseException as exc:  # keep the rest: their cleanups must still be registered
+                problem = problem or exc
+        first_success: dict[str, Any] | None = None
+        for reply, exchange in outcomes:
+            self._record(scenario, reply, exchange, step.expect_each, result)
+            captured = self._capture(step, reply, state, into={})
+            if first_success is None and 200 <= reply.status < 300:
+                first_success = captured
+        if problem is not None:
+            raise problem
+        state.variables.update(first_success or {})
+        try:
+            resolve = self._resolver(state.variables)
+            if step.expect_each is not None:
+                expect = _render_expect(step.expect_each, resolve)
+                for index, (reply, _) in enumerate(outcomes):
+                    try:
+                        verify(expect, reply)
+                    except ConformanceFailure as exc:
+                        exc.message = f"response {index + 1} of {count}: {exc.message}"
+                        raise
+            statuses = [reply.status for reply, _ in outcomes]
+            for assertion in step.counts:
+                counts_hold(_render_count(assertion, resolve), statuses)
+        except ConformanceFailure as exc:
+            exc.step = step.name
+            raise
+
+    def _cleanup(self, state: _State, result: ScenarioResult) -> None:
+        for pending in reversed(state.cleanups):
+            headers = self.ctx.auth.headers(AuthMode.DEFAULT)
+            try:
+                reply, exchange = self.ctx.client.send(
+                    step=f"cleanup {pending.description}",
+                    method=pending.method,
+                    path=pending.path,
+                    headers=headers,
+                )
+            except ToolError as exc:
+                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc)))
+                continue
+            result.exchanges.append(exchange)
+            ok = reply.status in CLEANUP_OK
+            result.cleanups.append(CleanupRecord(pending.description, reply.status, ok))
+
+
+def _render_expect(expect: Expect, resolve: Callable[[str], Any]) -> Expect:
+    return dataclasses.replace(
+        expect,
+        status=tuple(render(list(expect.status), resolve)),
+        headers=tuple(dataclasses.replace(h, operand=render(h.operand, resolve)) for h in expect.headers),
+        body=tuple(dataclasses.replace(a, operand=render(a.operand, resolve)) for a in expect.body),
+        body_excludes=tuple(render(list(expect.body_excludes), resolve)),
+    )
+
+
+def _render_count(assertion: CountAssertion, resolve: Callable[[str], Any]) -> CountAssertion:
+    return dataclasses.replace(assertion, status=tuple(render(list(assertion.status), resolve)))
+
+
+def verify(expect: Expect, reply: Reply) -> None:
+    """Check one response: status first, then headers, body, problem details and leaks."""
+    checks.status_is_accepted(reply.status, _as_statuses(expect.status))
+    for header in expect.headers:
+        checks.header_assertion_holds(reply.headers, header)
+    if expect.body or expect.problem or expect.invalid_params:
+        body = reply.json()
+        for assertion in expect.body:
+            checks.body_assertion_holds(body, assertion)
+        if expect.problem:
+            checks.body_is_problem_details(body, reply.status)
+        if expect.invalid_params:
+            checks.invalid_params_name(body, expect.invalid_params)
+    if expect.body_excludes:
+        checks.body_excludes_values(reply.text, reply.headers, expect.body_excludes)
+
+
+def _as_statuses(items: tuple[Any, ...]) -> tuple[int | str, ...]:
+    """Statuses after templating: a captured status arrives as an int (or a numeric string)."""
+    return tuple(int(i) if isinstance(i, str) and i.isdigit() else i for i in items)
+
+
+def counts_hold(assertion: CountAssertion, statuses: list[int]) -> None:
+    """The number of responses with the given status meets the bound."""
+    accepted = _as_statuses(assertion.status)
+    matched = sum(1 for s in statuses if checks.status_matches(s, accepted))
+    label = " or ".join(str(s) for s in accepted)
+    bounds = [
+        (assertion.equals, matched == assertion.equals, f"exactly {assertion.equals}"),
+        (
+            assertion.at_least,
+            assertion.at_least is not None and matched >= assertion.at_least,
+            f"at least {assertion.at_least}",
+        ),
+        (
+            assertion.at_most,
+            assertion.at_most is not None and matched <= assertion.at_most,
+            f"at most {assertion.at_most}",
+        ),
+    ]
+    for bound, holds, text in bounds:
+        if bound is not None and not holds:
+            raise BodyMismatch(
+                f"wrong number of {label} responses in the parallel set",
+                expected=f"{text} with status {label}",
+                received=f"{matched} (statuses: {sorted(statuses)})",
+            )

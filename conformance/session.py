@@ -1,0 +1,140 @@
+"""``RunContext``: everything one run shares, built once from ``Settings``.
+
+It starts the embedded reference server when no target is given, resolves the contract (a URL
+is downloaded once), builds the auth provider, redactor, client, generators, catalogue and
+recorder, and tears the server down at the end. The plugin holds one per pytest session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from conformance.auth import AuthProvider
+from conformance.catalogue import Catalogue, load_catalogues
+from conformance.client import Client
+from conformance.config import Settings
+from conformance.contract import ContractValidator
+from conformance.errors import ConfigError, TargetError
+from conformance.evidence import Redactor
+from conformance.generators import IdentifierGenerator
+from conformance.profiles import Profile
+from conformance.report import RunRecorder
+from conformance.runner import RunnerContext
+
+if TYPE_CHECKING:
+    from conformance.reference.server import ReferenceServer
+
+
+def resolve_spec(spec: str | None, profile: Profile, download_dir: Path) -> Path:
+    """The local contract file: the profile's, a given path, or a URL downloaded once."""
+    if not spec:
+        return profile.spec_path
+    if spec.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(spec, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise TargetError(f"cannot download the contract {spec}: {exc}") from exc
+        download_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(response.content).hexdigest()[:12]
+        path = download_dir / f"contract-{digest}.yaml"
+        path.write_bytes(response.content)
+        return path
+    path = Path(spec)
+    if not path.is_file():
+        raise ConfigError(f"contract file not found: {spec}")
+    return path
+
+
+@dataclass
+class RunContext:
+    """The shared state of one run; see the module docstring."""
+
+    settings: Settings
+    profile: Profile
+    auth: AuthProvider
+    redactor: Redactor
+    target_url: str
+    spec_path: Path
+    client: Client
+    contract: ContractValidator
+    generators: IdentifierGenerator
+    catalogue: Catalogue
+    recorder: RunRecorder
+    server: ReferenceServer | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> RunContext:
+        """Build the context; start the embedded reference server when there is no target."""
+        profile = settings.load_profile()
+        catalogue = load_catalogues(profile.catalogues)
+        server = None
+        if settings.target_url is None:
+            if profile.reference is None:
+                raise ConfigError(
+                    f"profile {profile.name} has no embedded reference server; give --target-url"
+                )
+            from conformance.reference.server import ReferenceServer
+
+            server = ReferenceServer(variant=settings.reference_variant).start()
+            settings = settings.with_overrides(
+                target_url=server.root_url, token=server.token, auth_header=None
+            )
+        target = str(settings.target_url)
+        try:
+            auth = settings.auth_provider(profile)
+            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
+            spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
+            contract = ContractValidator(spec_path, target, redactor)
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        client = Client(
+            target,
+            redactor=redactor,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_response_bytes=settings.max_response_bytes,
+        )
+        generators = IdentifierGenerator(
+            settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
+        )
+        return cls(
+            settings=settings,
+            profile=profile,
+            auth=auth,
+            redactor=redactor,
+            target_url=target,
+            spec_path=spec_path,
+            client=client,
+            contract=contract,
+            generators=generators,
+            catalogue=catalogue,
+            recorder=RunRecorder(),
+            server=server,
+        )
+
+    def runner_context(self) -> RunnerContext:
+        return RunnerContext(
+            client=self.client,
+            auth=self.auth,
+            generators=self.generators,
+            run_id=self.settings.run_id,
+            profile=self.profile.name,
+            capabilities=self.profile.capabilities,
+            contract=self.contract,
+            validate_contract=self.settings.contract,
+        )
+
+    def close(self) -> None:
+        """Close the client and stop the embedded server; safe to call twice."""
+        self.client.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None

@@ -1,0 +1,60 @@
+"""Verdicts and how they combine: one vocabulary for scenarios, requirements and exit codes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+
+class Verdict(enum.StrEnum):
+    """The outcome of a scenario or a requirement."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    INCONCLUSIVE = "inconclusive"
+    NOT_APPLICABLE = "not-applicable"
+    NOT_TESTED = "not-tested"
+
+
+# Worst first. A requirement is as bad as its worst scenario: one failure outweighs any number of
+# passes, and an error means we could not tell, which outweighs inconclusive and pass.
+_SEVERITY = {
+    Verdict.FAIL: 5,
+    Verdict.ERROR: 4,
+    Verdict.INCONCLUSIVE: 3,
+    Verdict.PASS: 2,
+    Verdict.NOT_APPLICABLE: 1,
+    Verdict.NOT_TESTED: 0,
+}
+
+
+def worst(verdicts: Iterable[Verdict], *, empty: Verdict = Verdict.NOT_TESTED) -> Verdict:
+    """The most severe verdict of ``verdicts``; ``empty`` when there are none."""
+    items = list(verdicts)
+    if not items:
+        return empty
+    return max(items, key=_SEVERITY.__getitem__)
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of ``klanten-conformance run``; documented in the README, keep them stable."""
+
+    CONFORMANT = 0
+    NON_CONFORMANT = 1
+    USAGE_OR_FORMAT = 2
+    TARGET_OR_TOOL_ERROR = 3
+    INCONCLUSIVE = 4
+    INTERRUPTED = 130
+
+
+def exit_code_for(requirement_verdicts: Iterable[Verdict]) -> ExitCode:
+    """Map the requirement verdicts of a finished run to the process exit code."""
+    overall = worst(requirement_verdicts)
+    if overall is Verdict.FAIL:
+        return ExitCode.NON_CONFORMANT
+    if overall is Verdict.ERROR:
+        return ExitCode.TARGET_OR_TOOL_ERROR
+    if overall is Verdict.INCONCLUSIVE:
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.CONFORMANT
