@@ -150,7 +150,9 @@ class Client:
                 http_request = streamed.request
         except httpx.TimeoutException as exc:
             raise TargetError(f"{label}: timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
+        except TargetError:
+            raise
+        except Exception as exc:  # transport-level trouble of any kind (httpx, httpcore, ssl, h11)
             raise TargetError(f"{label}: {type(exc).__name__}: {exc or 'connection failed'}") from exc
         elapsed = time.perf_counter() - started
         # A plain, fully read response (already decoded) that contract checks can inspect.

@@ -39,6 +39,10 @@ def known_requirement_ids() -> set[str]:
     return _KNOWN
 
 
+class ScenarioError(ToolError):
+    """Raised from an item's setup when the scenario could not be evaluated (verdict error)."""
+
+
 class ScenarioFile(pytest.File):
     """A ``*.scenario.yaml`` file."""
 
@@ -89,7 +93,9 @@ class ScenarioItem(pytest.Item):
         ctx.recorder.record_scenario(result)
         self._attach_evidence(result)
         if result.verdict is Verdict.ERROR and result.failure is not None:
-            raise result.failure
+            # pytest renders setup errors with a traceback, not repr_failure: keep it to the summary.
+            __tracebackhide__ = True
+            raise ScenarioError(self._summary(result.failure)) from None
         if result.verdict in (Verdict.INCONCLUSIVE, Verdict.NOT_APPLICABLE):
             pytest.skip(f"{result.verdict.value}: {result.message}")
 
@@ -111,20 +117,22 @@ class ScenarioItem(pytest.Item):
                 attachment_type=allure.attachment_type.JSON,
             )
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        exc = excinfo.value
+    def _summary(self, exc: BaseException) -> str:
         head = f"scenario {self.scenario.id} (verifies {', '.join(self.scenario.verifies)})"
         if isinstance(exc, ConformanceFailure):
             body = exc.describe()
-        elif isinstance(exc, ToolError):
-            body = f"could not evaluate the target: {type(exc).__name__}: {exc}"
         else:
-            return str(super().repr_failure(excinfo, style=style))
+            body = f"could not evaluate the target: {type(exc).__name__}: {exc}"
         lines = [head, body]
         if self.result is not None and self.result.exchanges:
             lines.append("exchanges:")
             lines.extend(f"  {e.summary()}" for e in self.result.exchanges[-6:])
         return "\n".join(lines)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ConformanceFailure | ToolError):
+            return self._summary(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Any, int, str]:
         return self.path, self.scenario.line - 1, f"scenario {self.scenario.id}"

@@ -1,0 +1,8 @@
+"""Shared test configuration."""
+
+from __future__ import annotations
+
+# pytester's in-process runs restore sys.modules afterwards; importing the HTTP stack here keeps one
+# copy of its exception classes for the whole session (httpx maps httpcore errors by class).
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
