@@ -184,6 +184,7 @@ def _step(raw: Any) -> Step:
         parallel=raw.get("parallel"),
         expect_each=_expect(expect_set.get("each")),
         counts=counts,
+        setup=bool(raw.get("setup", False)),
         line=getattr(raw, "line", None),
     )
 

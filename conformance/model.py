@@ -106,6 +106,7 @@ class Step:
     parallel: int | None = None
     expect_each: Expect | None = None
     counts: tuple[CountAssertion, ...] = ()
+    setup: bool = False
     line: int | None = None
 
 

@@ -91,7 +91,16 @@ class ScenarioRunner:
             for name, value in scenario.vars:
                 state.variables[name] = render(value, self._resolver(state.variables))
             for step in scenario.steps:
-                self._run_step(scenario, step, state, result)
+                try:
+                    self._run_step(scenario, step, state, result)
+                except ConformanceFailure as exc:
+                    if not step.setup:
+                        raise
+                    raise PreconditionUnmet(
+                        f"setup step {step.name!r} did not succeed, so the rule cannot be judged here: "
+                        + exc.describe().splitlines()[0].split(": ", 1)[-1]
+                        + "".join(f"; {line.strip()}" for line in exc.describe().splitlines()[1:])
+                    ) from exc
         except NotApplicable as exc:
             self._finish(result, Verdict.NOT_APPLICABLE, str(exc), exc)
         except PreconditionUnmet as exc:

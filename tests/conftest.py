@@ -6,3 +6,12 @@ from __future__ import annotations
 # copy of its exception classes for the whole session (httpx maps httpcore errors by class).
 import httpcore  # noqa: F401
 import httpx  # noqa: F401
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    from tests.selftest import matrix
+
+    text = matrix.render()
+    if text:
+        terminalreporter.write_sep("=", "kill matrix (variant x requirement; X = caught)")  # type: ignore[attr-defined]
+        terminalreporter.write_line(text)  # type: ignore[attr-defined]

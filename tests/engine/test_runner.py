@@ -257,3 +257,17 @@ def test_request_outside_the_target_root_is_refused(run_scenario: RunScenario) -
     assert result.verdict is Verdict.ERROR
     assert "outside the target root" in result.message
     assert result.exchanges == []
+
+
+def test_failed_setup_step_is_inconclusive_not_fail(run_scenario: RunScenario) -> None:
+    result = run_scenario(HEAD + """
+steps:
+  - name: create the situation
+    setup: true
+    request: {method: GET, path: /boom}
+    expect: {status: 200}
+  - {name: never reached, request: {method: GET, path: /items}}
+""")
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert "setup step 'create the situation' did not succeed" in result.message
+    assert "never reached" not in [e.step for e in result.exchanges]

@@ -1,0 +1,27 @@
+"""Collects the variant × requirement verdicts of the self-test and renders the kill matrix."""
+
+from __future__ import annotations
+
+from conformance.verdicts import Verdict
+
+_ROWS: dict[str, dict[str, Verdict]] = {}
+_SYMBOL = {Verdict.PASS: ".", Verdict.FAIL: "X", Verdict.ERROR: "E", Verdict.INCONCLUSIVE: "?"}
+
+
+def record(variant: str, verdicts: dict[str, Verdict]) -> None:
+    _ROWS[variant] = verdicts
+
+
+def render() -> str:
+    """``X`` = fail (caught), ``.`` = pass, ``E`` = error, ``?`` = inconclusive, blank = not decided."""
+    if not _ROWS:
+        return ""
+    columns = [rid for rid in next(iter(_ROWS.values())) if any(
+        row.get(rid) in _SYMBOL for row in _ROWS.values())]
+    short = [c.replace("KLOK01-", "").replace("CONTRACT-", "C-").replace("IDENT-", "I-") for c in columns]
+    width = max(len(v) for v in _ROWS) + 2
+    lines = [" " * width + " ".join(f"{s:>4}" for s in short)]
+    for variant, row in _ROWS.items():
+        cells = " ".join(f"{_SYMBOL.get(row.get(c, Verdict.NOT_TESTED), ' '):>4}" for c in columns)
+        lines.append(f"{variant:<{width}}{cells}")
+    return "\n".join(lines)
