@@ -1,0 +1,216 @@
+"""The HTTP side of the reference server: routes, token auth, the contract, problem responses.
+
+Order of checks per request follows Django REST Framework as Open Klant runs it: authentication
+first (so existing and missing resources get the same 401), then query parameters, path, media
+type and body against the contract, then the domain work in a worker thread. Every response
+carries ``API-version: 0.9.0``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from conformance.reference import problems
+from conformance.reference.contacten import BetrokkeneResource, DigitaalAdresResource, KlantcontactResource
+from conformance.reference.partijen import IdentificatorResource, PartijResource
+from conformance.reference.problems import ApiError
+from conformance.reference.service import Resource, Service
+from conformance.reference.storage import Store
+from conformance.reference.validation import UUID_RE, Contract
+from conformance.reference.variants import Variant
+
+API_VERSION = "0.9.0"
+ROOT_PATH = "/klantinteracties/api/v1"
+PROBLEM_JSON = "application/problem+json"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_LIST_ACTIONS = {"GET": "List", "HEAD": "List", "POST": "Create"}
+_ITEM_ACTIONS = {
+    "GET": "Retrieve",
+    "HEAD": "Retrieve",
+    "PUT": "Update",
+    "PATCH": "PartialUpdate",
+    "DELETE": "Destroy",
+}
+# URL path -> (operationId prefix, resource class)
+COLLECTIONS: dict[str, tuple[str, type[Resource]]] = {
+    "partijen": ("partijen", PartijResource),
+    "partij-identificatoren": ("partijIdentificatoren", IdentificatorResource),
+    "digitaleadressen": ("digitaleadressen", DigitaalAdresResource),
+    "klantcontacten": ("klantcontacten", KlantcontactResource),
+    "betrokkenen": ("betrokkenen", BetrokkeneResource),
+}
+_LEAKY = frozenset({"partijen", "partijIdentificatoren"})
+
+log = logging.getLogger(__name__)
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _site(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def problem_response(error: ApiError, request: Request) -> Response:
+    """The problem document of ``error`` as ``application/problem+json``."""
+    body = json.dumps(error.body(_site(request)), ensure_ascii=False).encode("utf-8")
+    return Response(body, status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers)
+
+
+class ApiVersionMiddleware:
+    """Adds ``API-version`` to every response, including the framework's own 404/405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"api-version", API_VERSION.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_version if scope["type"] == "http" else send)
+
+
+class ReferenceApp:
+    """Builds the Starlette application of one server instance."""
+
+    def __init__(self, *, token: str, variant: Variant, store: Store, contract: Contract) -> None:
+        self.token = token
+        self.switches = variant.switches
+        self.contract = contract
+        resources = {prefix: cls(store, variant.switches) for prefix, cls in COLLECTIONS.values()}
+        self.service = Service(store, variant.switches, resources)
+
+    def build(self) -> Starlette:
+        routes = [Route(f"{ROOT_PATH}/openapi.yaml", self.openapi, methods=["GET"])]
+        for path, (prefix, _) in COLLECTIONS.items():
+            routes.append(
+                Route(f"{ROOT_PATH}/{path}", self._endpoint(prefix, item=False), methods=["GET", "POST"])
+            )
+            routes.append(
+                Route(
+                    f"{ROOT_PATH}/{path}/{{uuid}}",
+                    self._endpoint(prefix, item=True),
+                    methods=["GET", "PUT", "PATCH", "DELETE"],
+                )
+            )
+        app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception})
+        app.router.redirect_slashes = False
+        app.add_middleware(ApiVersionMiddleware)
+        return app
+
+    async def openapi(self, request: Request) -> Response:
+        """The contract itself, without authentication, as Open Klant serves its schema."""
+        return Response(self.contract.text, media_type="application/vnd.oai.openapi")
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            error = ApiError(
+                405,
+                "method_not_allowed",
+                f'Methode "{request.method}" niet toegestaan.',
+                headers=dict(exc.headers or {}),
+                exception_name="MethodNotAllowed",
+            )
+        elif exc.status_code == 404:
+            error = problems.not_found()
+        else:
+            error = ApiError(exc.status_code, "error", str(exc.detail))
+        return problem_response(error, request)
+
+    def _endpoint(self, prefix: str, *, item: bool) -> Endpoint:
+        actions = _ITEM_ACTIONS if item else _LIST_ACTIONS
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await self._handle(request, prefix, actions[request.method], item=item)
+            except ApiError as error:
+                return problem_response(error, request)
+            except Exception:
+                log.exception("reference server: unexpected error on %s %s", request.method, request.url.path)
+                return problem_response(problems.server_error(), request)
+
+        return endpoint
+
+    async def _handle(self, request: Request, prefix: str, action: str, *, item: bool) -> Response:
+        operation_id = prefix + action
+        base = f"{_site(request)}{ROOT_PATH}"
+        raw_uuid = str(request.path_params.get("uuid", ""))
+        failure = self._authentication_failure(request)
+        if failure is not None:
+            if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
+                await self._leak(failure, prefix, raw_uuid.lower(), base)
+            raise failure
+        query = self.contract.validate_query(operation_id, dict(request.query_params.items()))
+        uuid: str | None = None
+        if item:
+            if not UUID_RE.match(raw_uuid):
+                raise problems.not_found()
+            uuid = raw_uuid.lower()
+        body: dict[str, Any] | None = None
+        if request.method in {"POST", "PUT", "PATCH"}:
+            body = self.contract.validate_body(operation_id, await self._json(request))
+        status, payload = await run_in_threadpool(
+            self.service.dispatch, operation_id, uuid, body, query, base, str(request.url)
+        )
+        if status == 204:
+            return Response(status_code=204)
+        headers = {"Location": payload["url"]} if status == 201 else None
+        return JSONResponse(payload, status_code=status, headers=headers)
+
+    def _authentication_failure(self, request: Request) -> ApiError | None:
+        """``None`` when the request may proceed; DRF TokenAuthentication's answers otherwise."""
+        safe = request.method in _SAFE_METHODS
+        anonymous_ok = self.switches.anonymous_reads if safe else self.switches.anonymous_writes
+        parts = request.headers.get("authorization", "").split()
+        if not parts or parts[0].lower() != "token":
+            return None if anonymous_ok else problems.not_authenticated()
+        if len(parts) == 1:
+            return problems.authentication_failed("Ongeldige token header. Geen credentials opgegeven.")
+        if len(parts) > 2:
+            return problems.authentication_failed(
+                "Ongeldige token header. Token string mag geen spaties bevatten."
+            )
+        if self.switches.any_token or hmac.compare_digest(parts[1].encode(), self.token.encode()):
+            return None
+        return problems.authentication_failed("Ongeldige token.")
+
+    async def _leak(self, failure: ApiError, prefix: str, uuid: str, base: str) -> None:
+        """The leaky-401 defect: put the resource that exists into the 401 body."""
+        if prefix not in _LEAKY:
+            return
+        try:
+            _, payload = await run_in_threadpool(self.service.resources[prefix].retrieve, uuid, base)
+        except ApiError:
+            return
+        failure.extra["partij" if prefix == "partijen" else "partijIdentificator"] = payload
+
+    async def _json(self, request: Request) -> Any:
+        raw = await request.body()
+        if not raw:
+            return {}  # DRF treats an empty body as empty data, whatever its media type
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise problems.unsupported_media_type(media_type)
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "parse_error", "JSON parse error.", exception_name="ParseError") from None
+
+
+def create_app(*, token: str, variant: Variant, store: Store, contract: Contract) -> Starlette:
+    """The ASGI application of one reference server."""
+    return ReferenceApp(token=token, variant=variant, store=store, contract=contract).build()

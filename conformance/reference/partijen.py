@@ -1,0 +1,281 @@
+"""Partijen and partij-identificatoren: where KLOK01 R4, R5, R6 and R13 are decided.
+
+Both collections write identificatoren, so both go through ``IdentificatorRules``: the same format
+checks, the same R6 check and the same R13 refusal, whichever route a client takes. R4 (one partij
+per BSN) is left to the database's unique index, which also covers identificatoren scoped with
+``subIdentificatorVan`` and concurrent requests.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuidlib
+from typing import Any
+
+from conformance.reference import problems, rules
+from conformance.reference.problems import InvalidParam
+from conformance.reference.service import Resource, Result, fk
+from conformance.reference.storage import Row
+
+_GROUP_COLUMNS = {
+    "codeObjecttype": "code_objecttype",
+    "codeSoortObjectId": "code_soort",
+    "objectId": "object_id",
+    "codeRegister": "code_register",
+}
+
+
+class IdentificatorRules(Resource):
+    """Checks shared by every route that writes a partij-identificator."""
+
+    def represent_identificator(self, row: Row, base: str) -> dict[str, Any]:
+        partij = self.store.scalar("SELECT uuid FROM partij WHERE id = ?", (row["partij_id"],))
+        sub = self.store.scalar("SELECT uuid FROM partij_identificator WHERE id = ?", (row["sub_van_id"],))
+        return {
+            "uuid": row["uuid"],
+            "url": f"{base}/partij-identificatoren/{row['uuid']}",
+            "identificeerdePartij": fk(base, "partijen", partij),
+            "anderePartijIdentificator": row["andere"],
+            "partijIdentificator": {key: row[column] for key, column in _GROUP_COLUMNS.items()},
+            "subIdentificatorVan": fk(base, "partij-identificatoren", sub),
+        }
+
+    def check_item(
+        self, item: dict[str, Any], prefix: str, *, own_id: int | None = None
+    ) -> tuple[dict[str, Any], list[InvalidParam]]:
+        """Columns for one identificator and the problems with it (format, parent)."""
+        group = item["partijIdentificator"]
+        errors = rules.identifier_problems(
+            group, prefix=prefix + "partijIdentificator.", check_elfproef=self.switches.elfproef
+        )
+        sub: Row | None = None
+        sub_ref = item.get("subIdentificatorVan")
+        if sub_ref is not None:
+            sub = self.store.by_uuid("partij_identificator", str(sub_ref["uuid"]).lower())
+            if sub is None or sub["id"] == own_id:
+                reason = f'Ongeldige uuid "{sub_ref["uuid"]}" - object bestaat niet.'
+                errors.append(InvalidParam(prefix + "subIdentificatorVan", "does_not_exist", reason))
+        if group["codeSoortObjectId"] == rules.VESTIGING and (sub is None or sub["code_soort"] != rules.KVK):
+            errors.append(InvalidParam(prefix + "subIdentificatorVan", "invalid", rules.SUB_REQUIRED_REASON))
+        columns = {column: group[key] for key, column in _GROUP_COLUMNS.items()}
+        columns["sub_van_id"] = None if sub is None else sub["id"]
+        columns["andere"] = item.get("anderePartijIdentificator", "")
+        return columns, errors
+
+    def check_link(self, partij: Row | None, name: str, current_partij: int | None = None) -> None:
+        """KLOK01 R13: a partij registered without identificatoren never gets one."""
+        if partij is None or partij["id"] == current_partij:
+            return
+        if partij["zelfstandig"] and not self.switches.zelfstandig_linkable:
+            raise problems.invalid(name, rules.ZELFSTANDIG_REASON)
+
+    def soorten_of(self, partij_id: int, exclude_id: int | None = None) -> list[str]:
+        rows = self.store.all(
+            "SELECT code_soort FROM partij_identificator WHERE partij_id = ? AND id != ?",
+            (partij_id, exclude_id or -1),
+        )
+        return [row[0] for row in rows]
+
+
+def _bsns(groups: list[dict[str, Any]]) -> list[str]:
+    return [g["objectId"] for g in groups if g.get("codeSoortObjectId") == rules.BSN]
+
+
+class PartijResource(IdentificatorRules):
+    table = "partij"
+    path = "partijen"
+
+    def represent(self, row: Row, base: str) -> dict[str, Any]:
+        identificatoren = self.store.all(
+            "SELECT * FROM partij_identificator WHERE partij_id = ? ORDER BY id", (row["id"],)
+        )
+        betrokkenen = self.store.all(
+            "SELECT uuid FROM betrokkene WHERE partij_id = ? ORDER BY id", (row["id"],)
+        )
+        adressen = self.store.all(
+            "SELECT uuid FROM digitaal_adres WHERE partij_id = ? ORDER BY id", (row["id"],)
+        )
+        identificatie: dict[str, Any] = json.loads(row["identificatie"])
+        identificatie["volledigeNaam"] = rules.volledige_naam(
+            identificatie.get("contactnaam"), identificatie.get("naam", "")
+        )
+        actief: bool | str = bool(row["indicatie_actief"])
+        if self.switches.drift_indicatie_actief:
+            actief = "true" if actief else "false"
+        geheim = row["indicatie_geheimhouding"]
+        return {
+            "uuid": row["uuid"],
+            "url": f"{base}/partijen/{row['uuid']}",
+            "interneNotitie": row["interne_notitie"],
+            "betrokkenen": [fk(base, "betrokkenen", r[0]) for r in betrokkenen],
+            "digitaleAdressen": [fk(base, "digitaleadressen", r[0]) for r in adressen],
+            "partijIdentificatoren": [self.represent_identificator(r, base) for r in identificatoren],
+            "soortPartij": row["soort"],
+            "indicatieGeheimhouding": None if geheim is None else bool(geheim),
+            "voorkeurstaal": row["voorkeurstaal"],
+            "indicatieActief": actief,
+            "partijIdentificatie": identificatie,
+        }
+
+    def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if "soortPartij" in query:
+            clauses.append("soort = ?")
+            params.append(query["soortPartij"])
+        inner: list[str] = []
+        for key, column in _GROUP_COLUMNS.items():
+            name = f"partijIdentificator__{key}"
+            if name not in query or (key == "objectId" and not self.switches.bsn_filter):
+                continue
+            inner.append(f"pi.{column} = ?")
+            params.append(query[name])
+        if inner:
+            condition = " AND ".join(inner)
+            clauses.append(
+                "EXISTS (SELECT 1 FROM partij_identificator pi "
+                f"WHERE pi.partij_id = partij.id AND {condition})"
+            )
+        return clauses, params
+
+    @staticmethod
+    def columns(body: dict[str, Any]) -> dict[str, Any]:
+        simple = {
+            "soortPartij": "soort",
+            "voorkeurstaal": "voorkeurstaal",
+            "interneNotitie": "interne_notitie",
+        }
+        values = {column: body[key] for key, column in simple.items() if key in body}
+        if "indicatieActief" in body:
+            values["indicatie_actief"] = int(body["indicatieActief"])
+        if "indicatieGeheimhouding" in body:
+            geheim = body["indicatieGeheimhouding"]
+            values["indicatie_geheimhouding"] = None if geheim is None else int(geheim)
+        if "partijIdentificatie" in body:
+            values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
+        return values
+
+    def plan(self, items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        planned: list[dict[str, Any]] = []
+        errors: list[InvalidParam] = []
+        for i, item in enumerate(items):
+            columns, problems_ = self.check_item(item, f"{name}.{i}.")
+            planned.append(columns)
+            errors.extend(problems_)
+        soorten = [item["partijIdentificator"]["codeSoortObjectId"] for item in items]
+        errors.extend(rules.combination_problems(soorten, name=name, bsn_with_nnp=self.switches.bsn_with_nnp))
+        if errors:
+            raise problems.validation_error(errors)
+        return planned
+
+    def _require_identificatoren(self, items: list[dict[str, Any]]) -> None:
+        if self.switches.identificator_required and not items:
+            raise problems.invalid(
+                "partijIdentificatoren", rules.IDENTIFICATOR_REQUIRED_REASON, code="required"
+            )
+
+    def create(self, body: dict[str, Any], base: str) -> Result:
+        items: list[dict[str, Any]] = body.get("partijIdentificatoren") or []
+        self._require_identificatoren(items)
+        self.race_window(_bsns([item["partijIdentificator"] for item in items]))
+        with self.store.transaction():
+            planned = self.plan(items, "partijIdentificatoren")
+            values = {"uuid": str(uuidlib.uuid4()), "zelfstandig": int(not items), **self.columns(body)}
+            partij_id = self.store.insert("partij", values)
+            for columns in planned:
+                self.store.insert(
+                    "partij_identificator", {**columns, "uuid": str(uuidlib.uuid4()), "partij_id": partij_id}
+                )
+            row = self.store.one("SELECT * FROM partij WHERE id = ?", (partij_id,))
+            assert row is not None
+            return 201, self.represent(row, base)
+
+    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
+        items: list[dict[str, Any]] | None = body.get("partijIdentificatoren")
+        current = self.get(uuid)
+        if items is not None:
+            if items:
+                self.check_link(current, "partijIdentificatoren")
+            self._require_identificatoren(items)
+            self.race_window(
+                _bsns([item["partijIdentificator"] for item in items]), exclude_partij=current["id"]
+            )
+        with self.store.transaction():
+            row = self.get(uuid)
+            if items is not None:
+                if items:
+                    self.check_link(row, "partijIdentificatoren")
+                planned = self.plan(items, "partijIdentificatoren")
+                self.store.execute("DELETE FROM partij_identificator WHERE partij_id = ?", (row["id"],))
+                for columns in planned:
+                    self.store.insert(
+                        "partij_identificator",
+                        {**columns, "uuid": str(uuidlib.uuid4()), "partij_id": row["id"]},
+                    )
+            self.store.update("partij", row["id"], self.columns(body))
+            return 200, self.represent(self.get(uuid), base)
+
+
+class IdentificatorResource(IdentificatorRules):
+    table = "partij_identificator"
+    path = "partij-identificatoren"
+
+    def represent(self, row: Row, base: str) -> dict[str, Any]:
+        return self.represent_identificator(row, base)
+
+    def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for key, column in _GROUP_COLUMNS.items():
+            name = "partijIdentificator" + key[0].upper() + key[1:]
+            if name in query:
+                clauses.append(f"{column} = ?")
+                params.append(query[name])
+        if "identificeerdePartij__uuid" in query:
+            clauses.append("partij_id IN (SELECT id FROM partij WHERE uuid = ?)")
+            params.append(str(query["identificeerdePartij__uuid"]).lower())
+        return clauses, params
+
+    def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
+        """Create (``row`` None) or update one identificator, with every rule of every route."""
+        own_id = None if row is None else row["id"]
+        if row is not None and "identificeerdePartij" not in body:
+            partij = self.store.one("SELECT * FROM partij WHERE id = ?", (row["partij_id"],))
+        else:
+            partij = self.lookup("partij", body.get("identificeerdePartij"), "identificeerdePartij")
+            self.check_link(partij, "identificeerdePartij", None if row is None else row["partij_id"])
+        item = dict(body)
+        if row is not None:
+            current = self.represent_identificator(row, base)
+            for key in ("partijIdentificator", "subIdentificatorVan", "anderePartijIdentificator"):
+                item.setdefault(key, current[key])
+        columns, errors = self.check_item(item, "", own_id=own_id)
+        if partij is not None:
+            soorten = [*self.soorten_of(partij["id"], own_id), columns["code_soort"]]
+            errors.extend(
+                rules.combination_problems(
+                    soorten, name="identificeerdePartij", bsn_with_nnp=self.switches.bsn_with_nnp
+                )
+            )
+        if errors:
+            raise problems.validation_error(errors)
+        columns["partij_id"] = None if partij is None else partij["id"]
+        if row is None:
+            own_id = self.store.insert(self.table, {**columns, "uuid": str(uuidlib.uuid4())})
+        else:
+            self.store.update(self.table, row["id"], columns)
+        fresh = self.store.one("SELECT * FROM partij_identificator WHERE id = ?", (own_id,))
+        assert fresh is not None
+        return (201 if row is None else 200), self.represent(fresh, base)
+
+    def create(self, body: dict[str, Any], base: str) -> Result:
+        self.race_window(_bsns([body["partijIdentificator"]]))
+        with self.store.transaction():
+            return self._write(None, body, base)
+
+    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
+        current = self.get(uuid)
+        if "partijIdentificator" in body:
+            self.race_window(_bsns([body["partijIdentificator"]]), exclude_id=current["id"])
+        with self.store.transaction():
+            return self._write(self.get(uuid), body, base)

@@ -1,0 +1,181 @@
+"""Running the reference server: in a background thread for tests and runs, or blocking for `serve`.
+
+The suite starts the server itself when no target is given, so starting must be quick, quiet and
+certain: ``start`` returns only once the server answers, and ``stop`` is idempotent and bounded.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+import uvicorn
+
+from conformance.errors import ConfigError
+from conformance.reference.app import ROOT_PATH, create_app
+from conformance.reference.storage import Store
+from conformance.reference.validation import Contract
+from conformance.reference.variants import get_variant
+from conformance.resources import specs_dir
+
+START_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 5.0
+
+
+def contract_path() -> Path:
+    """The contract the server validates against and serves at ``<root>/openapi.yaml``."""
+    return specs_dir() / "klantinteracties-v1" / "openapi.yaml"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this on Linux: without it, small responses wait for delayed ACKs.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"reference server cannot listen on {host}:{port}: {exc}") from exc
+    return sock
+
+
+class _Prepared:
+    """Everything one server instance owns: the database file, the store and the uvicorn server."""
+
+    def __init__(self, *, variant: str, token: str, db_path: str | None, host: str) -> None:
+        chosen = get_variant(variant)
+        self.tmpdir = None if db_path else tempfile.mkdtemp(prefix="klanten-reference-")
+        path = db_path or str(Path(str(self.tmpdir)) / "reference.sqlite3")
+        self.store = Store(path, chosen.switches)
+        app = create_app(
+            token=token, variant=chosen, store=self.store, contract=Contract.load(contract_path())
+        )
+        config = uvicorn.Config(app, host=host, log_level="warning", access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+
+    def cleanup(self) -> None:
+        self.store.close()
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+class ReferenceServer:
+    """The reference server in a background thread on loopback; a context manager."""
+
+    def __init__(
+        self,
+        *,
+        variant: str = "reference",
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db_path: str | None = None,
+    ) -> None:
+        self.variant = variant
+        self.token = token or secrets.token_hex(20)
+        self.host = host
+        self.port = port
+        self.db_path = db_path
+        self.root_url = ""
+        self._prepared: _Prepared | None = None
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ReferenceServer:
+        """Start serving; returns once the server answers. ``ConfigError`` on an unknown variant."""
+        if self._thread is not None:
+            return self
+        prepared = _Prepared(variant=self.variant, token=self.token, db_path=self.db_path, host=self.host)
+        self._prepared = prepared
+        self._socket = _bind(self.host, self.port)
+        self.port = int(self._socket.getsockname()[1])
+        netloc = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        self.root_url = f"http://{netloc}{ROOT_PATH}"
+        self._thread = threading.Thread(
+            target=prepared.server.run,
+            kwargs={"sockets": [self._socket]},
+            name="klanten-reference",
+            daemon=True,
+        )
+        self._thread.start()
+        self._wait_until_answering()
+        return self
+
+    def _wait_until_answering(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._thread is None or not self._thread.is_alive():
+                break
+            try:
+                if httpx.get(f"{self.root_url}/openapi.yaml", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.02)
+        self.stop()
+        raise ConfigError(f"reference server did not start within {START_TIMEOUT_S:.0f} s")
+
+    def stop(self) -> None:
+        """Stop serving and remove the temporary database; safe to call twice."""
+        prepared, thread = self._prepared, self._thread
+        self._prepared = self._thread = None
+        if prepared is not None:
+            prepared.server.should_exit = True
+        if thread is not None:
+            thread.join(STOP_TIMEOUT_S)
+            if thread.is_alive() and prepared is not None:
+                prepared.server.force_exit = True
+                thread.join(STOP_TIMEOUT_S)
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if prepared is not None:
+            prepared.cleanup()
+
+    def __enter__(self) -> ReferenceServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve(
+    *,
+    variant: str,
+    host: str,
+    port: int,
+    token: str | None,
+    db_path: str | None,
+    on_ready: Callable[[str, str], None],
+) -> None:
+    """Serve in the foreground until SIGINT/SIGTERM; ``on_ready(root_url, token)`` once listening."""
+    key = token or secrets.token_hex(20)
+    prepared = _Prepared(variant=variant, token=key, db_path=db_path, host=host)
+    sock = _bind(host, port)
+    bound = int(sock.getsockname()[1])
+    netloc = f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"
+    server = prepared.server
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        if server.started:
+            on_ready(f"http://{netloc}{ROOT_PATH}", key)
+
+    server.startup = startup  # type: ignore[method-assign]
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        prepared.cleanup()

@@ -1,0 +1,158 @@
+"""Every broken variant shows its defect over HTTP, and the reference does not."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from conformance.errors import ConfigError
+from conformance.reference import VARIANTS, ReferenceServer, get_variant
+from tests.reference.conftest import Servers, bsn_group, kvk_group, new_bsn, new_kvk, partij
+
+Probe = Callable[[httpx.Client, ReferenceServer], bool]
+
+
+def _dup_bsn(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    c.post("/partijen", json=partij(bsn_group(bsn)))
+    return c.post("/partijen", json=partij(bsn_group(bsn))).status_code == 201
+
+
+def _dup_bsn_scoped(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    c.post("/partijen", json=partij(bsn_group(bsn)))
+    org = c.post("/partijen", json=partij(kvk_group(new_kvk()), soort="organisatie")).json()
+    body = {
+        "partijIdentificator": bsn_group(bsn),
+        "subIdentificatorVan": {"uuid": org["partijIdentificatoren"][0]["uuid"]},
+    }
+    return c.post("/partij-identificatoren", json=body).status_code == 201
+
+
+def _race(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(
+            pool.map(lambda _: c.post("/partijen", json=partij(bsn_group(bsn))).status_code, range(16))
+        )
+    return statuses.count(201) > 1
+
+
+def _kvk_unique(c: httpx.Client, s: ReferenceServer) -> bool:
+    kvk = new_kvk()
+    c.post("/partijen", json=partij(kvk_group(kvk), soort="organisatie"))
+    return c.post("/partijen", json=partij(kvk_group(kvk), soort="organisatie")).status_code != 201
+
+
+def _bsn_with_kvk(c: httpx.Client, s: ReferenceServer) -> bool:
+    return c.post("/partijen", json=partij(bsn_group(new_bsn()), kvk_group(new_kvk()))).status_code == 201
+
+
+def _zelfstandig_linkable(c: httpx.Client, s: ReferenceServer) -> bool:
+    created = c.post("/partijen", json=partij()).json()
+    body = {"identificeerdePartij": {"uuid": created["uuid"]}, "partijIdentificator": bsn_group(new_bsn())}
+    return c.post("/partij-identificatoren", json=body).status_code == 201
+
+
+def _anonymous_reads(c: httpx.Client, s: ReferenceServer) -> bool:
+    return httpx.get(s.root_url + "/partijen").status_code == 200
+
+
+def _anonymous_writes(c: httpx.Client, s: ReferenceServer) -> bool:
+    return httpx.post(s.root_url + "/partijen", json=partij(bsn_group(new_bsn()))).status_code == 201
+
+
+def _any_token(c: httpx.Client, s: ReferenceServer) -> bool:
+    return (
+        httpx.get(s.root_url + "/partijen", headers={"Authorization": "Token not-the-key"}).status_code == 200
+    )
+
+
+def _leaky_401(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    created = c.post("/partijen", json=partij(bsn_group(bsn))).json()
+    response = httpx.get(f"{s.root_url}/partijen/{created['uuid']}")
+    return response.status_code == 401 and bsn in response.text
+
+
+def _no_elfproef(c: httpx.Client, s: ReferenceServer) -> bool:
+    valid = new_bsn()
+    broken = valid[:8] + str((int(valid[8]) + 1) % 10)  # one off in the last digit fails the 11-proef
+    return c.post("/partijen", json=partij(bsn_group(broken))).status_code == 201
+
+
+def _contract_drift(c: httpx.Client, s: ReferenceServer) -> bool:
+    return not isinstance(c.post("/partijen", json=partij()).json()["indicatieActief"], bool)
+
+
+def _dup_500(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    c.post("/partijen", json=partij(bsn_group(bsn)))
+    return c.post("/partijen", json=partij(bsn_group(bsn))).status_code == 500
+
+
+def _identificator_required(c: httpx.Client, s: ReferenceServer) -> bool:
+    return c.post("/partijen", json=partij()).status_code != 201
+
+
+def _bsn_filter_ignored(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    c.post("/partijen", json=partij(bsn_group(bsn)))
+    c.post("/partijen", json=partij(bsn_group(new_bsn())))
+    query = {"partijIdentificator__codeSoortObjectId": "bsn", "partijIdentificator__objectId": bsn}
+    return c.get("/partijen", params=query).json()["count"] != 1
+
+
+PROBES: dict[str, Probe] = {
+    "dup-bsn-accepted": _dup_bsn,
+    "dup-bsn-via-sub-identificator": _dup_bsn_scoped,
+    "dup-bsn-race": _race,
+    "kvk-unique": _kvk_unique,
+    "bsn-with-kvk": _bsn_with_kvk,
+    "zelfstandig-linkable": _zelfstandig_linkable,
+    "anonymous-reads": _anonymous_reads,
+    "anonymous-writes": _anonymous_writes,
+    "any-token": _any_token,
+    "leaky-401": _leaky_401,
+    "no-elfproef": _no_elfproef,
+    "contract-drift": _contract_drift,
+    "dup-500": _dup_500,
+    "identificator-required": _identificator_required,
+    "bsn-filter-ignored": _bsn_filter_ignored,
+}
+
+
+def test_every_variant_has_a_probe() -> None:
+    assert set(PROBES) == set(VARIANTS) - {"reference"}
+    assert VARIANTS["reference"].breaks == ()
+    assert all(v.breaks and v.description for name, v in VARIANTS.items() if name != "reference")
+
+
+@pytest.mark.parametrize("variant", sorted(PROBES))
+def test_variant_defect_is_observable(
+    variant: str, servers: Servers, client_for: Callable[[str], httpx.Client]
+) -> None:
+    probe = PROBES[variant]
+    assert probe(client_for(variant), servers.get(variant)), f"{variant}: defect not observable"
+    assert not probe(client_for("reference"), servers.get("reference")), (
+        f"reference shows the {variant} defect"
+    )
+
+
+def test_dup_bsn_accepted_also_misses_the_race_and_variants_keep_other_rules(
+    servers: Servers, client_for: Callable[[str], httpx.Client]
+) -> None:
+    """A variant flips one switch: the dup-500 server still refuses a bad 11-proef with 400."""
+    response = client_for("dup-500").post("/partijen", json=partij(bsn_group("123456789")))
+    assert response.status_code == 400
+    assert client_for("anonymous-reads").get(f"/partijen/{uuid.uuid4()}").status_code == 404
+
+
+def test_get_variant_names_the_known_variants() -> None:
+    assert get_variant("dup-500").breaks == ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS")
+    with pytest.raises(ConfigError, match="bsn-filter-ignored"):
+        get_variant("does-not-exist")
