@@ -20,14 +20,24 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_is_clean() -> None:
-    proc = subprocess.run([_tool("ruff"), "check", "conformance", "tests", "benchmarks"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [_tool("ruff"), "check", "conformance", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    proc = subprocess.run([_tool("ruff"), "format", "--check", "conformance"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [_tool("ruff"), "format", "--check", "conformance"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

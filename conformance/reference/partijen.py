@@ -231,9 +231,6 @@ class IdentificatorResource(IdentificatorRules):
             if name in query:
                 clauses.append(f"{column} = ?")
                 params.append(query[name])
-        if "identificeerdePartij__uuid" in query:
-            clauses.append("partij_id IN (SELECT id FROM partij WHERE uuid = ?)")
-            params.append(str(query["identificeerdePartij__uuid"]).lower())
         return clauses, params
 
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:

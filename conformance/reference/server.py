@@ -7,6 +7,7 @@ certain: ``start`` returns only once the server answers, and ``stop`` is idempot
 from __future__ import annotations
 
 import secrets
+import signal
 import shutil
 import socket
 import tempfile
@@ -174,8 +175,18 @@ def serve(
             on_ready(f"http://{netloc}{ROOT_PATH}", key)
 
     server.startup = startup  # type: ignore[method-assign]
+    # uvicorn re-raises the signal it shut down on once it restores the previous handlers; make
+    # those no-ops so SIGINT/SIGTERM end `serve` cleanly (exit 0) instead of killing the process.
+    quiet = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
     finally:
+        for sig, handler in quiet.items():
+            signal.signal(sig, handler)
         sock.close()
         prepared.cleanup()
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal handler that does nothing: the server has already stopped."""
+

@@ -23,8 +23,9 @@ CLI = [sys.executable, "-m", "conformance"]
 
 def _cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
-                          check=False)
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
 
 
 def _table(stdout: str) -> str:
@@ -52,8 +53,17 @@ def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
 def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> None:
     token = "f00dfeed" * 5
     with ReferenceServer(token=token) as server:
-        proc = _cli("run", "--no-fuzz", "--target", server.root_url, "--token", token,
-                    "--report-dir", str(tmp_path / "reports"), cwd=tmp_path)
+        proc = _cli(
+            "run",
+            "--no-fuzz",
+            "--target",
+            server.root_url,
+            "--token",
+            token,
+            "--report-dir",
+            str(tmp_path / "reports"),
+            cwd=tmp_path,
+        )
     assert proc.returncode == 0, proc.stdout[-3000:]
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) > 10
@@ -65,8 +75,18 @@ def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> Non
 
 
 def test_non_conformant_target_exits_1(tmp_path: Path) -> None:
-    proc = _cli("run", "--no-fuzz", "--reference-variant", "kvk-unique", "--report-dir", str(tmp_path / "r"),
-                "--", "-k", "R5", cwd=tmp_path)
+    proc = _cli(
+        "run",
+        "--no-fuzz",
+        "--reference-variant",
+        "kvk-unique",
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--",
+        "-k",
+        "R5",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert re.search(r"KLOK01-R5 +MUST +fail", proc.stdout)
 
@@ -77,8 +97,20 @@ def test_unreachable_target_exits_3(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = _cli("run", "--no-fuzz", "--target", f"http://127.0.0.1:{port}/klantinteracties/api/v1",
-                "--token", "x" * 40, "--report-dir", str(tmp_path / "r"), "--", "-k", "R5", cwd=tmp_path)
+    proc = _cli(
+        "run",
+        "--no-fuzz",
+        "--target",
+        f"http://127.0.0.1:{port}/klantinteracties/api/v1",
+        "--token",
+        "x" * 40,
+        "--report-dir",
+        str(tmp_path / "r"),
+        "--",
+        "-k",
+        "R5",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 3, proc.stdout[-3000:]
 
 
@@ -90,8 +122,10 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
 def test_validate_reports_errors_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.scenario.yaml"
-    bad.write_text("id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: MUST\n"
-                   "steps:\n  - name: s\n    request: {method: GET, path: /x}\n    expcet: {status: 200}\n")
+    bad.write_text(
+        "id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: MUST\n"
+        "steps:\n  - name: s\n    request: {method: GET, path: /x}\n    expcet: {status: 200}\n"
+    )
     proc = _cli("validate", str(bad), cwd=tmp_path)
     assert proc.returncode == 2
     assert f"{bad}:10: unknown key `expcet` in steps.0 (did you mean `expect`?)" in proc.stderr
@@ -132,8 +166,13 @@ def test_help_documents_every_option() -> None:
 
 
 def test_serve_prints_root_and_token_and_stops_on_sigterm(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--token", "a" * 40], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", "0", "--token", "a" * 40],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         assert proc.stdout is not None
         root = proc.stdout.readline().split("API root:")[1].strip()

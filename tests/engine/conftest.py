@@ -37,7 +37,9 @@ RunScenario = Callable[..., ScenarioResult]
 def run_scenario(toy_url: str) -> Iterator[RunScenario]:
     clients: list[Client] = []
 
-    def run(text: str, *, root: str | None = None, token: str | None = TOKEN, **client_kwargs: object) -> ScenarioResult:
+    def run(
+        text: str, *, root: str | None = None, token: str | None = TOKEN, **client_kwargs: object
+    ) -> ScenarioResult:
         root = root or toy_url
         redactor = Redactor.for_secrets([TOKEN])
         client = Client(root, redactor=redactor, **client_kwargs)  # type: ignore[arg-type]

@@ -24,7 +24,9 @@ from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
 
 def test_known_numbers() -> None:
     assert elfproef_valid("999990019") and elfproef_valid("123456782")
-    assert not elfproef_valid("123456789") and not elfproef_valid("12345678") and not elfproef_valid("12345678A")
+    assert (
+        not elfproef_valid("123456789") and not elfproef_valid("12345678") and not elfproef_valid("12345678A")
+    )
 
 
 @given(seed=st.text(max_size=8), count=st.integers(1, 60))
@@ -105,8 +107,15 @@ BODY = {"count": 2, "results": [{"uuid": "a", "n": None}, {"uuid": "b"}], "flag"
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("count", (True, 2)), ("results[1].uuid", (True, "b")), ("results[*].uuid", (True, ["a", "b"])),
-     ("results[5]", (False, None)), ("nope", (False, None)), ("$", (True, BODY)), ("results[0].n", (True, None))],
+    [
+        ("count", (True, 2)),
+        ("results[1].uuid", (True, "b")),
+        ("results[*].uuid", (True, ["a", "b"])),
+        ("results[5]", (False, None)),
+        ("nope", (False, None)),
+        ("$", (True, BODY)),
+        ("results[0].n", (True, None)),
+    ],
 )
 def test_jsonpath(path: str, expected: tuple[bool, object]) -> None:
     assert jsonpath.resolve(BODY, path) == expected
@@ -114,10 +123,21 @@ def test_jsonpath(path: str, expected: tuple[bool, object]) -> None:
 
 @pytest.mark.parametrize(
     ("operator", "path", "operand"),
-    [("equals", "count", 3), ("equals", "count", "2"), ("equals", "flag", 1), ("not_equals", "count", 2),
-     ("one_of", "count", [1, 3]), ("contains", "results[*].uuid", "c"), ("not_contains", "results[*].uuid", "a"),
-     ("absent", "count", True), ("present", "nope", True), ("matches", "results[0].uuid", "^z"),
-     ("count", "results", 3), ("count", "count", 2), ("equals", "nope", None)],
+    [
+        ("equals", "count", 3),
+        ("equals", "count", "2"),
+        ("equals", "flag", 1),
+        ("not_equals", "count", 2),
+        ("one_of", "count", [1, 3]),
+        ("contains", "results[*].uuid", "c"),
+        ("not_contains", "results[*].uuid", "a"),
+        ("absent", "count", True),
+        ("present", "nope", True),
+        ("matches", "results[0].uuid", "^z"),
+        ("count", "results", 3),
+        ("count", "count", 2),
+        ("equals", "nope", None),
+    ],
 )
 def test_each_assertion_fails_on_a_failing_input(operator: str, path: str, operand: object) -> None:
     with pytest.raises(BodyMismatch) as info:
@@ -127,9 +147,16 @@ def test_each_assertion_fails_on_a_failing_input(operator: str, path: str, opera
 
 @pytest.mark.parametrize(
     ("operator", "path", "operand"),
-    [("equals", "count", 2.0), ("equals", "flag", True), ("one_of", "count", [1, 2]),
-     ("contains", "results[*].uuid", "b"), ("absent", "nope", True), ("matches", "results[0].uuid", "^a$"),
-     ("count", "results", 2), ("equals", "results[0].n", None)],
+    [
+        ("equals", "count", 2.0),
+        ("equals", "flag", True),
+        ("one_of", "count", [1, 2]),
+        ("contains", "results[*].uuid", "b"),
+        ("absent", "nope", True),
+        ("matches", "results[0].uuid", "^a$"),
+        ("count", "results", 2),
+        ("equals", "results[0].n", None),
+    ],
 )
 def test_each_assertion_passes_on_a_matching_input(operator: str, path: str, operand: object) -> None:
     checks.body_assertion_holds(BODY, Assertion(path, operator, operand))

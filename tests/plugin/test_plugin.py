@@ -42,8 +42,18 @@ def _write(pytester: pytest.Pytester, name: str, **fields: object) -> Path:
 
 
 def _args(pytester: pytest.Pytester, toy: str) -> list[str]:
-    return ["--target-url", toy, "--spec", str(TOY_SPEC), "--token", TOKEN,
-            "--report-dir", str(pytester.path / "reports"), "-p", "no:cacheprovider"]
+    return [
+        "--target-url",
+        toy,
+        "--spec",
+        str(TOY_SPEC),
+        "--token",
+        TOKEN,
+        "--report-dir",
+        str(pytester.path / "reports"),
+        "-p",
+        "no:cacheprovider",
+    ]
 
 
 def test_scenario_file_collects_one_item_with_markers(pytester: pytest.Pytester) -> None:
@@ -65,7 +75,9 @@ def test_malformed_file_is_a_collection_error_not_a_failure(pytester: pytest.Pyt
     path.write_text(path.read_text().replace("    expect:", "    expcet:"), encoding="utf-8")
     result = pytester.runpytest()
     result.assert_outcomes(errors=1, failed=0, passed=0)
-    result.stdout.fnmatch_lines(["*scenario format error: *KI-B.scenario.yaml:11: unknown key `expcet`*did you mean `expect`?*"])
+    result.stdout.fnmatch_lines(
+        ["*scenario format error: *KI-B.scenario.yaml:11: unknown key `expcet`*did you mean `expect`?*"]
+    )
     assert result.ret == pytest.ExitCode.INTERRUPTED
 
 
@@ -80,7 +92,9 @@ def test_unknown_requirement_id_is_a_collection_error(pytester: pytest.Pytester)
 def test_duplicate_ids_are_a_collection_error(pytester: pytest.Pytester) -> None:
     _write(pytester, "KI-D")
     (pytester.path / "sub").mkdir()
-    (pytester.path / "sub" / "copy.scenario.yaml").write_text(SCENARIO.format(id="KI-D", path="/items", status=200))
+    (pytester.path / "sub" / "copy.scenario.yaml").write_text(
+        SCENARIO.format(id="KI-D", path="/items", status=200)
+    )
     result = pytester.runpytest("--collect-only")
     result.stdout.fnmatch_lines(["*duplicate scenario id `KI-D`*"])
 
@@ -90,13 +104,15 @@ def test_pass_fail_and_error_outcomes_and_report(pytester: pytest.Pytester, toy:
     _write(pytester, "KI-FAIL", path="/boom", status=201)
     result = pytester.runpytest(*_args(pytester, toy))
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*scenario KI-FAIL (verifies KLOK01-R1)*",
-        "*expected: 201*",
-        "*received: 500*",
-        "*klanten-conformance: verdict per requirement*",
-        "KLOK01-R1 *MUST *fail*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*scenario KI-FAIL (verifies KLOK01-R1)*",
+            "*expected: 201*",
+            "*received: 500*",
+            "*klanten-conformance: verdict per requirement*",
+            "KLOK01-R1 *MUST *fail*",
+        ]
+    )
     report = json.loads((pytester.path / "reports" / "conformance-report.json").read_text())
     assert report["profile"] == "klantinteracties-v1" and report["target"] == toy
     verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
@@ -113,15 +129,23 @@ def test_closed_port_gives_pytest_error(pytester: pytest.Pytester) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     _write(pytester, "KI-E")
-    result = pytester.runpytest("--target-url", f"http://127.0.0.1:{port}/api", "--spec", str(TOY_SPEC),
-                                "--report-dir", str(pytester.path / "r"))
+    result = pytester.runpytest(
+        "--target-url",
+        f"http://127.0.0.1:{port}/api",
+        "--spec",
+        str(TOY_SPEC),
+        "--report-dir",
+        str(pytester.path / "r"),
+    )
     result.assert_outcomes(errors=1, failed=0)
     result.stdout.fnmatch_lines(["*could not evaluate the target: TargetError*"])
     report = json.loads((pytester.path / "r" / "conformance-report.json").read_text())
     assert report["exit_code"] == 3
 
 
-def test_environment_supplies_settings(pytester: pytest.Pytester, toy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_supplies_settings(
+    pytester: pytest.Pytester, toy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KLANTEN_CONFORMANCE_TARGET_URL", toy)
     monkeypatch.setenv("KLANTEN_CONFORMANCE_TOKEN", TOKEN)
     monkeypatch.setenv("KLANTEN_CONFORMANCE_SPEC", str(TOY_SPEC))
@@ -131,8 +155,10 @@ def test_environment_supplies_settings(pytester: pytest.Pytester, toy: str, monk
 
 
 def test_ini_supplies_settings_and_cli_wins(pytester: pytest.Pytester, toy: str) -> None:
-    pytester.makeini(f"[pytest]\nklanten_conformance_target_url = http://127.0.0.1:1/nothing\n"
-                     f"klanten_conformance_spec = {TOY_SPEC}\nklanten_conformance_token = {TOKEN}\n")
+    pytester.makeini(
+        f"[pytest]\nklanten_conformance_target_url = http://127.0.0.1:1/nothing\n"
+        f"klanten_conformance_spec = {TOY_SPEC}\nklanten_conformance_token = {TOKEN}\n"
+    )
     _write(pytester, "KI-INI")
     result = pytester.runpytest("--target-url", toy, "--report-dir", str(pytester.path / "r"))
     result.assert_outcomes(passed=1)

@@ -50,7 +50,9 @@ def test_variant_is_caught_by_exactly_its_requirements(variant: str) -> None:
     decided = {rid: v for rid, v in verdicts.items() if v in (Verdict.PASS, Verdict.FAIL)}
     missed = sorted(rid for rid in breaks & set(verdicts) if verdicts[rid] is not Verdict.FAIL)
     collateral = sorted(rid for rid, v in decided.items() if v is Verdict.FAIL and rid not in breaks)
-    assert not missed, f"{variant}: violations missed for {missed} (verdicts {[verdicts.get(m) for m in missed]})"
+    assert not missed, (
+        f"{variant}: violations missed for {missed} (verdicts {[verdicts.get(m) for m in missed]})"
+    )
     assert not collateral, f"{variant}: requirements failed that the variant does not break: {collateral}"
     errors = sorted(rid for rid, v in verdicts.items() if v is Verdict.ERROR)
     assert not errors, f"{variant}: requirements in error {errors}"

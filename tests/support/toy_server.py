@@ -29,9 +29,16 @@ def make_app() -> Starlette:
 
     def denied() -> JSONResponse:
         return JSONResponse(
-            {"type": "about:blank", "code": "not_authenticated", "title": "no", "status": 401,
-             "detail": "no credentials", "instance": "urn:uuid:" + str(uuid.uuid4())},
-            status_code=401, headers={"WWW-Authenticate": "Token"},
+            {
+                "type": "about:blank",
+                "code": "not_authenticated",
+                "title": "no",
+                "status": 401,
+                "detail": "no credentials",
+                "instance": "urn:uuid:" + str(uuid.uuid4()),
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": "Token"},
         )
 
     async def collection(request: Request) -> Response:
@@ -42,10 +49,18 @@ def make_app() -> Starlette:
             name = body.get("name")
             with lock:
                 if body.get("unique") and any(i["name"] == name for i in items.values()):
-                    return JSONResponse({"type": "x", "code": "invalid", "title": "dup", "status": 400,
-                                         "detail": "dup", "instance": "urn:uuid:1",
-                                         "invalidParams": [{"name": "name", "code": "unique", "reason": "dup"}]},
-                                        status_code=400)
+                    return JSONResponse(
+                        {
+                            "type": "x",
+                            "code": "invalid",
+                            "title": "dup",
+                            "status": 400,
+                            "detail": "dup",
+                            "instance": "urn:uuid:1",
+                            "invalidParams": [{"name": "name", "code": "unique", "reason": "dup"}],
+                        },
+                        status_code=400,
+                    )
                 item = {"uuid": str(uuid.uuid4()), "name": name, "tags": body.get("tags", [])}
                 items[item["uuid"]] = item
             return JSONResponse(item, status_code=201, headers={"Location": f"/api/items/{item['uuid']}"})
@@ -58,8 +73,17 @@ def make_app() -> Starlette:
             return denied()
         key = request.path_params["uuid"]
         if key not in items:
-            return JSONResponse({"type": "x", "code": "not_found", "title": "nf", "status": 404,
-                                 "detail": "nf", "instance": "urn:uuid:2"}, status_code=404)
+            return JSONResponse(
+                {
+                    "type": "x",
+                    "code": "not_found",
+                    "title": "nf",
+                    "status": 404,
+                    "detail": "nf",
+                    "instance": "urn:uuid:2",
+                },
+                status_code=404,
+            )
         if request.method == "DELETE":
             del items[key]
             return Response(status_code=204)
@@ -81,15 +105,17 @@ def make_app() -> Starlette:
     async def count(request: Request) -> Response:
         return JSONResponse({"count": len(items)})
 
-    return Starlette(routes=[
-        Route("/api/items", collection, methods=["GET", "POST"]),
-        Route("/api/items/{uuid}", detail, methods=["GET", "DELETE"]),
-        Route("/api/boom", boom, methods=["GET", "POST"]),
-        Route("/api/html", html),
-        Route("/api/slow", slow),
-        Route("/api/big", big),
-        Route("/api/count", count),
-    ])
+    return Starlette(
+        routes=[
+            Route("/api/items", collection, methods=["GET", "POST"]),
+            Route("/api/items/{uuid}", detail, methods=["GET", "DELETE"]),
+            Route("/api/boom", boom, methods=["GET", "POST"]),
+            Route("/api/html", html),
+            Route("/api/slow", slow),
+            Route("/api/big", big),
+            Route("/api/count", count),
+        ]
+    )
 
 
 def free_port() -> int:
@@ -102,8 +128,11 @@ def free_port() -> int:
 def running(app: Any) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
