@@ -7,8 +7,8 @@ certain: ``start`` returns only once the server answers, and ``stop`` is idempot
 from __future__ import annotations
 
 import secrets
-import signal
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -189,4 +189,3 @@ def serve(
 
 def _ignore(signum: int, frame: object) -> None:
     """A signal handler that does nothing: the server has already stopped."""
-
