@@ -24,6 +24,10 @@ def _iso(moment: datetime) -> str:
 class DigitaalAdresResource(Resource):
     table = "digitaal_adres"
     path = "digitaleadressen"
+    reference_filters = (
+        ("verstrektDoorPartij__uuid", "partij_id", "partij"),
+        ("verstrektDoorBetrokkene__uuid", "betrokkene_id", "betrokkene"),
+    )
 
     def represent(self, row: Row, base: str) -> dict[str, Any]:
         partij = self.store.scalar("SELECT uuid FROM partij WHERE id = ?", (row["partij_id"],))
@@ -39,17 +43,6 @@ class DigitaalAdresResource(Resource):
             "omschrijving": row["omschrijving"],
         }
 
-    def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for name, column, table in (
-            ("verstrektDoorPartij__uuid", "partij_id", "partij"),
-            ("verstrektDoorBetrokkene__uuid", "betrokkene_id", "betrokkene"),
-        ):
-            if name in query:
-                clauses.append(f"{column} IN (SELECT id FROM {table} WHERE uuid = ?)")
-                params.append(str(query[name]).lower())
-        return clauses, params
 
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
         values: dict[str, Any] = {}
@@ -156,6 +149,10 @@ class KlantcontactResource(Resource):
 class BetrokkeneResource(Resource):
     table = "betrokkene"
     path = "betrokkenen"
+    reference_filters = (
+        ("hadKlantcontact__uuid", "klantcontact_id", "klantcontact"),
+        ("wasPartij__uuid", "partij_id", "partij"),
+    )
 
     def represent(self, row: Row, base: str) -> dict[str, Any]:
         partij = self.store.scalar("SELECT uuid FROM partij WHERE id = ?", (row["partij_id"],))
@@ -179,17 +176,6 @@ class BetrokkeneResource(Resource):
             "initiator": bool(row["initiator"]),
         }
 
-    def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for name, column, table in (
-            ("hadKlantcontact__uuid", "klantcontact_id", "klantcontact"),
-            ("wasPartij__uuid", "partij_id", "partij"),
-        ):
-            if name in query:
-                clauses.append(f"{column} IN (SELECT id FROM {table} WHERE uuid = ?)")
-                params.append(str(query[name]).lower())
-        return clauses, params
 
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
         values: dict[str, Any] = {}

@@ -54,8 +54,18 @@ class Resource:
     def represent(self, row: Row, base: str) -> dict[str, Any]:
         raise NotImplementedError
 
+    # ``<name>__uuid`` query filters on references: (parameter, column, referenced table).
+    reference_filters: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
-        return [], []
+        """SQL clauses for the list filters; the default handles ``reference_filters``."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for name, column, table in self.reference_filters:
+            if name in query:
+                clauses.append(f"{column} IN (SELECT id FROM {table} WHERE uuid = ?)")
+                params.append(str(query[name]).lower())
+        return clauses, params
 
     def create(self, body: dict[str, Any], base: str) -> Result:
         raise NotImplementedError
