@@ -173,6 +173,15 @@ def test_delete_partij_cascades_and_clears_references(client: httpx.Client) -> N
         },
     ).json()
     assert client.get(f"/partijen/{created['uuid']}").json()["digitaleAdressen"][0]["uuid"] == adres["uuid"]
+    by_partij = client.get("/digitaleadressen", params={"verstrektDoorPartij__uuid": created["uuid"]}).json()
+    assert [a["uuid"] for a in by_partij["results"]] == [adres["uuid"]]
+    by_contact = client.get("/betrokkenen", params={"hadKlantcontact__uuid": contact["uuid"]}).json()
+    assert [b["uuid"] for b in by_contact["results"]] == [betrokkene["uuid"]]
+    other = str(uuid.uuid4())
+    assert client.get("/betrokkenen", params={"wasPartij__uuid": other}).json()["count"] == 0
+    assert (
+        client.get("/digitaleadressen", params={"verstrektDoorBetrokkene__uuid": other}).json()["count"] == 0
+    )
     assert client.delete(f"/partijen/{created['uuid']}").status_code == 204
     assert client.get(f"/partijen/{created['uuid']}").status_code == 404
     assert client.get(f"/partij-identificatoren/{ident}").status_code == 404
