@@ -1,0 +1,178 @@
+"""Thin, typed wrapper over the schemathesis engine (the same engine ``st run`` drives).
+
+One engine run covers either one operation in the unit phases (examples, coverage, fuzzing) or the
+whole contract in the stateful phase. Its events are flattened into an ``EngineRun``: every
+exchange (for the request log and the cleanup tracker), every failed check, the names of the checks
+that ran, and the errors that stopped it. A timer stops a run that would overrun the session's
+wall-time budget.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import ConfigError, TargetError, ToolError
+from conformance.fuzz.findings import RawFailure, failures_from_recorder
+
+# Titles schemathesis gives errors that mean "the target did not answer".
+_TARGET_ERROR_TITLES = frozenset(
+    {"Network Error", "Server Unavailable", "Unresponsive Operation", "Unhealthy API"}
+)
+# Errors that are not problems: the stateful phase without links, a phase with nothing to do.
+_BENIGN_ERROR_TITLES = frozenset({"Missing Open API links"})
+
+
+@dataclass(frozen=True)
+class OperationInfo:
+    """What the fuzzer and the pytest adapter need to know about one operation, without schemathesis types."""
+
+    label: str  # "GET /partijen/{uuid}"
+    method: str  # upper case
+    path: str  # template relative to the API root
+    operation_id: str | None
+    secured: bool  # the contract requires credentials for it
+    path_parameters: tuple[str, ...]
+    required_query: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the engine sent and what came back (raw; redaction happens when it is logged)."""
+
+    phase: str
+    operation: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: bytes | None
+
+
+@dataclass
+class EngineRun:
+    """The flattened outcome of one engine run."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    failures: list[RawFailure] = field(default_factory=list)
+    checks_ran: set[str] = field(default_factory=set)
+    errors: list[ToolError] = field(default_factory=list)
+    cases: int = 0
+    stopped_by_timer: bool = False
+
+
+def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
+    """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem."""
+    import schemathesis
+
+    try:
+        return schemathesis.openapi.from_path(spec_path, config=schemathesis.Config.from_dict(config))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"contract not found: {spec_path}") from exc
+    except Exception as exc:  # schemathesis raises several unrelated types for a bad document
+        raise ConfigError(f"cannot load contract {spec_path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _effective_security(raw_operation: dict[str, Any], raw_schema: dict[str, Any]) -> bool:
+    security = raw_operation.get("security", raw_schema.get("security"))
+    if not security:
+        return False
+    # `security: [{}]` (or any empty alternative) makes credentials optional.
+    return all(requirement for requirement in security)
+
+
+def list_operations(schema: Any) -> list[OperationInfo]:
+    """Operations in contract order; an operation schemathesis cannot read is a ConfigError."""
+    operations: list[OperationInfo] = []
+    for result in schema.get_all_operations():
+        try:
+            operation = result.ok()
+        except Exception as exc:
+            raise ConfigError(f"contract operation cannot be used: {exc}") from exc
+        raw = operation.definition.raw
+        operations.append(
+            OperationInfo(
+                label=str(operation.label),
+                method=str(operation.method).upper(),
+                path=str(operation.path),
+                operation_id=raw.get("operationId"),
+                secured=_effective_security(raw, schema.raw_schema),
+                path_parameters=tuple(str(p.name) for p in operation.path_parameters),
+                required_query=tuple(str(p.name) for p in operation.query if p.is_required),
+                tags=tuple(str(t) for t in raw.get("tags", ())),
+            )
+        )
+    return operations
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    return {str(k): str(v[0] if isinstance(v, list) and v else v) for k, v in dict(raw).items()}
+
+
+def _collect_recorder(recorder: Any, phase: str, run: EngineRun) -> None:
+    run.cases += len(recorder.cases)
+    for case_id, interaction in recorder.interactions.items():
+        node = recorder.cases.get(case_id)
+        operation = node.value.operation.label if node is not None else recorder.label
+        response = interaction.response
+        run.exchanges.append(
+            Exchange(
+                phase=phase,
+                operation=str(operation),
+                method=str(interaction.request.method),
+                url=str(interaction.request.uri),
+                headers=_headers(interaction.request.headers),
+                body=interaction.request.body,
+                status=int(response.status_code) if response is not None else None,
+                response_headers=_headers(response.headers) if response is not None else {},
+                response_body=bytes(response.content) if response is not None and response.content else None,
+            )
+        )
+    for checks in recorder.checks.values():
+        run.checks_ran.update(str(node.name) for node in checks)
+    run.failures.extend(failures_from_recorder(recorder, phase))
+
+
+def _as_error(title: str, message: str, label: str) -> ToolError | None:
+    if title in _BENIGN_ERROR_TITLES:
+        return None
+    text = f"{label}: {title}: {message}".strip()
+    if title in _TARGET_ERROR_TITLES:
+        return TargetError(text)
+    return ToolError(text)
+
+
+def execute(schema: Any, *, time_left: float) -> EngineRun:
+    """Run the engine over ``schema`` (already filtered and configured); stop after ``time_left`` seconds."""
+    from schemathesis.engine import events, from_schema
+
+    run = EngineRun()
+    stream = from_schema(schema).execute()
+
+    def stop() -> None:
+        run.stopped_by_timer = True
+        stream.stop()
+
+    timer = threading.Timer(max(time_left, 0.0), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        for event in stream:
+            if isinstance(event, events.ScenarioFinished):
+                _collect_recorder(event.recorder, str(event.phase.value), run)
+            elif isinstance(event, events.NonFatalError):
+                error = _as_error(event.info.title, event.info.message, event.label)
+                if error is not None:
+                    run.errors.append(error)
+            elif isinstance(event, events.FatalError):
+                run.errors.append(ToolError(f"schemathesis crashed: {event.exception!r}"))
+            elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
+                raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
+    finally:
+        timer.cancel()
+    return run
