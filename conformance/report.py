@@ -219,7 +219,17 @@ def terminal_table(report: dict[str, Any]) -> str:
     lines.append(f"requirements: {totals}")
     cleanup = report["cleanup"]
     lines.append(
-        f"cleanup: {cleanup['succeeded']}/{cleanup['attempted']} removed"
+        f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"
         + (f", {cleanup['failed']} FAILED (test data may be left on the target)" if cleanup["failed"] else "")
     )
+    fuzz = report["sections"].get("fuzz") or {}
+    if fuzz.get("cleanup"):
+        left = len(fuzz["cleanup"]["failed"])
+        lines.append(
+            f"cleanup (fuzzing): {fuzz['cleanup']['deleted']}/{fuzz['cleanup']['created']} removed"
+            + (f", {left} FAILED (test data may be left on the target)" if left else "")
+        )
+    if fuzz:
+        cut = f", CUT SHORT: {fuzz.get('cut_short_reason')}" if fuzz.get("cut_short") else ""
+        lines.append(f"fuzzing: {fuzz.get('cases', 0)} cases, seed {fuzz.get('seed')}{cut}")
     return "\n".join(lines)

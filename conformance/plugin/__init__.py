@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
-from conformance.errors import ConfigError, ToolError
+from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
 from conformance.plugin.items import ScenarioFile
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
@@ -64,26 +64,23 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile()
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
-    config.stash[STATE_KEY] = PluginState(settings)
+    config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
 
 
-def _spec_file(config: pytest.Config) -> Path | None:
-    settings = get_state(config).settings
+def _fuzz_spec(settings: Settings) -> Path | None:
+    """The contract file that collects as fuzz items, when fuzzing is on."""
     if not settings.fuzz:
         return None
     if settings.spec and not settings.spec.startswith(("http://", "https://")):
         return Path(settings.spec).resolve()
-    try:
-        return settings.load_profile().spec_path.resolve()
-    except ConfigError:
-        return None
+    return settings.load_profile().spec_path.resolve()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name.endswith(SCENARIO_SUFFIX):
         return ScenarioFile.from_parent(parent, path=file_path)
-    spec = _spec_file(parent.config)
-    if spec is not None and file_path.resolve() == spec:
+    spec = get_state(parent.config).fuzz_spec
+    if spec is not None and file_path.suffix in (".yaml", ".yml", ".json") and file_path.resolve() == spec:
         from conformance.plugin.fuzz_items import FuzzFile
 
         fuzz_file: pytest.Collector = FuzzFile.from_parent(parent, path=file_path)

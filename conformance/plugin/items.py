@@ -82,7 +82,8 @@ class ScenarioItem(pytest.Item):
             self.add_marker(pytest.mark.requirement(requirement))
             self.add_marker(pytest.mark.allure_label(requirement, label_type="requirement"))
         self.add_marker(pytest.mark.allure_label(scenario.id, label_type="as_id"))
-        self.add_marker(pytest.mark.allure_label(scenario.level, label_type="severity"))
+        severity = "critical" if scenario.level == "MUST" else "normal"  # allure's severity vocabulary
+        self.add_marker(pytest.mark.allure_label(severity, label_type="severity"))
         for tag in scenario.tags:
             self.keywords[tag] = True
 

@@ -23,6 +23,7 @@ class PluginState:
     open_error: BaseException | None = None
     seen_ids: dict[str, Path] = field(default_factory=dict)
     report: dict[str, Any] | None = None
+    fuzz_spec: Path | None = None  # the contract file that collects as fuzz items (resolved once)
 
     def context(self) -> RunContext:
         """Open the run context once; a failure to open is remembered and raised for every item."""

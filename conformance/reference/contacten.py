@@ -43,7 +43,6 @@ class DigitaalAdresResource(Resource):
             "omschrijving": row["omschrijving"],
         }
 
-
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
         values: dict[str, Any] = {}
         if "verstrektDoorPartij" in body:
@@ -175,7 +174,6 @@ class BetrokkeneResource(Resource):
             "organisatienaam": row["organisatienaam"],
             "initiator": bool(row["initiator"]),
         }
-
 
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
         values: dict[str, Any] = {}

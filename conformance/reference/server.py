@@ -61,7 +61,7 @@ class _Prepared:
         app = create_app(
             token=token, variant=chosen, store=self.store, contract=Contract.load(contract_path())
         )
-        config = uvicorn.Config(app, host=host, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(app, host=host, log_level="error", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
 
     def cleanup(self) -> None:

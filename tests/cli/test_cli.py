@@ -41,7 +41,7 @@ def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     expected = (GOLDEN / "run-reference-no-fuzz.txt").read_text()
     assert _table(proc.stdout) == expected
-    assert "cleanup: " in proc.stdout and "FAILED" not in proc.stdout
+    assert "cleanup (scenarios): " in proc.stdout and "FAILED" not in proc.stdout
     report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
     assert report["exit_code"] == 0
     assert report["totals"]["scenarios"].get("fail", 0) == 0

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from conformance.auth import SchemeAuth
 from conformance.config import Settings
@@ -59,25 +58,6 @@ def counts(server: ReferenceServer) -> dict[str, int]:
         for path in COLLECTIONS:
             out[path] = client.get(server.root_url + path, headers=headers).json()["count"]
     return out
-
-
-def spec_with_bsn_example(tmp_path: Path) -> Path:
-    """The contract plus an ``example`` BSN identificator (999990019, the standard's example BSN).
-
-    The examples phase then sends the same valid BSN twice, which is the uniqueness clash the
-    ``dup-500`` variant answers with 500. Without a valid, repeated BSN no generator reaches it.
-    """
-    document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    group = document["components"]["schemas"]["PartijIdentificatorGroepType"]
-    group["example"] = {
-        "codeObjecttype": "natuurlijk_persoon",
-        "codeSoortObjectId": "bsn",
-        "objectId": "999990019",
-        "codeRegister": "brp",
-    }
-    path = tmp_path / "openapi-with-examples.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
