@@ -7,7 +7,6 @@ its contact data belong to one klantcontact, and it cannot be linked to a partij
 from __future__ import annotations
 
 import json
-import uuid as uuidlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,13 +59,8 @@ class DigitaalAdresResource(Resource):
                 values[column] = body[key]
         if "isStandaardAdres" in body:
             values["is_standaard"] = int(body["isStandaardAdres"])
-        if row is None:
-            row_id = self.store.insert(self.table, {"uuid": str(uuidlib.uuid4()), **values})
-        else:
-            row_id = row["id"]
-            self.store.update(self.table, row_id, values)
-        fresh = self.store.one("SELECT * FROM digitaal_adres WHERE id = ?", (row_id,))
-        assert fresh is not None
+        fresh = self.save(row, values)
+        row_id = fresh["id"]
         if fresh["is_standaard"] and fresh["partij_id"] is not None:
             # One standaard adres per partij and soort, as Open Klant keeps it.
             self.store.execute(
@@ -74,14 +68,6 @@ class DigitaalAdresResource(Resource):
                 (fresh["partij_id"], fresh["soort"], row_id),
             )
         return (201 if row is None else 200), self.represent(fresh, base)
-
-    def create(self, body: dict[str, Any], base: str) -> Result:
-        with self.store.transaction():
-            return self._write(None, body, base)
-
-    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
-        with self.store.transaction():
-            return self._write(self.get(uuid), body, base)
 
 
 class KlantcontactResource(Resource):
@@ -128,21 +114,8 @@ class KlantcontactResource(Resource):
             values["plaatsgevonden_op"] = _iso(moment)
         if row is None:
             values.setdefault("plaatsgevonden_op", _iso(datetime.now(UTC)))
-            row_id = self.store.insert(self.table, {"uuid": str(uuidlib.uuid4()), **values})
-        else:
-            row_id = row["id"]
-            self.store.update(self.table, row_id, values)
-        fresh = self.store.one("SELECT * FROM klantcontact WHERE id = ?", (row_id,))
-        assert fresh is not None
+        fresh = self.save(row, values)
         return (201 if row is None else 200), self.represent(fresh, base)
-
-    def create(self, body: dict[str, Any], base: str) -> Result:
-        with self.store.transaction():
-            return self._write(None, body, base)
-
-    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
-        with self.store.transaction():
-            return self._write(self.get(uuid), body, base)
 
 
 class BetrokkeneResource(Resource):
@@ -197,18 +170,5 @@ class BetrokkeneResource(Resource):
             values["initiator"] = int(body["initiator"])
         if row is None:
             values["zelfstandig"] = int(values.get("partij_id") is None)
-            row_id = self.store.insert(self.table, {"uuid": str(uuidlib.uuid4()), **values})
-        else:
-            row_id = row["id"]
-            self.store.update(self.table, row_id, values)
-        fresh = self.store.one("SELECT * FROM betrokkene WHERE id = ?", (row_id,))
-        assert fresh is not None
+        fresh = self.save(row, values)
         return (201 if row is None else 200), self.represent(fresh, base)
-
-    def create(self, body: dict[str, Any], base: str) -> Result:
-        with self.store.transaction():
-            return self._write(None, body, base)
-
-    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
-        with self.store.transaction():
-            return self._write(self.get(uuid), body, base)

@@ -257,22 +257,15 @@ class IdentificatorResource(IdentificatorRules):
         if errors:
             raise problems.validation_error(errors)
         columns["partij_id"] = None if partij is None else partij["id"]
-        if row is None:
-            own_id = self.store.insert(self.table, {**columns, "uuid": str(uuidlib.uuid4())})
-        else:
-            self.store.update(self.table, row["id"], columns)
-        fresh = self.store.one("SELECT * FROM partij_identificator WHERE id = ?", (own_id,))
-        assert fresh is not None
+        fresh = self.save(row, columns)
         return (201 if row is None else 200), self.represent(fresh, base)
 
     def create(self, body: dict[str, Any], base: str) -> Result:
         self.race_window(_bsns([body["partijIdentificator"]]))
-        with self.store.transaction():
-            return self._write(None, body, base)
+        return super().create(body, base)
 
     def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
         current = self.get(uuid)
         if "partijIdentificator" in body:
             self.race_window(_bsns([body["partijIdentificator"]]), exclude_id=current["id"])
-        with self.store.transaction():
-            return self._write(self.get(uuid), body, base)
+        return super().update(uuid, body, base, partial=partial)

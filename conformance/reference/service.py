@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import time
+import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -67,11 +68,28 @@ class Resource:
                 params.append(str(query[name]).lower())
         return clauses, params
 
-    def create(self, body: dict[str, Any], base: str) -> Result:
+    def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
+        """Create (``row`` None) or update one resource inside the caller's transaction."""
         raise NotImplementedError
 
+    def create(self, body: dict[str, Any], base: str) -> Result:
+        with self.store.transaction():
+            return self._write(None, body, base)
+
     def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
-        raise NotImplementedError
+        with self.store.transaction():
+            return self._write(self.get(uuid), body, base)
+
+    def save(self, row: Row | None, values: dict[str, Any]) -> Row:
+        """Insert (``row`` None, with a fresh uuid) or update ``row``; return the stored row."""
+        if row is None:
+            row_id = self.store.insert(self.table, {"uuid": str(uuidlib.uuid4()), **values})
+        else:
+            row_id = row["id"]
+            self.store.update(self.table, row_id, values)
+        fresh = self.store.one(f"SELECT * FROM {self.table} WHERE id = ?", (row_id,))
+        assert fresh is not None
+        return fresh
 
     # -- generic operations -----------------------------------------------------------------------
     def get(self, uuid: str) -> Row:
