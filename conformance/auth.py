@@ -58,52 +58,35 @@ class NoAuth:
 
 @dataclass
 class SchemeAuth:
-    """``<scheme> <credential>``: DRF's ``Token <key>`` or an OAuth-style ``Bearer <token>``."""
+    """``<scheme> <credential>``: DRF's ``Token <key>``, an OAuth-style ``Bearer <token>``, or (with
+    an empty scheme) a bare header value."""
 
     credential: str
     scheme: str = "Token"
     header: str = "Authorization"
     has_credentials: bool = True
 
+    @classmethod
+    def from_header_value(cls, value: str, header: str = "Authorization") -> SchemeAuth:
+        """A value given verbatim (``--auth-header``); its scheme word is kept if it has one."""
+        scheme, _, rest = value.partition(" ")
+        return cls(rest, scheme, header) if rest else cls(value, "", header)
+
+    def _value(self, scheme: str, credential: str) -> dict[str, str]:
+        return {self.header: f"{scheme} {credential}" if scheme else credential}
+
     def headers(self, mode: AuthMode) -> dict[str, str]:
         if mode is AuthMode.NONE:
             return {}
         if mode is AuthMode.INVALID:
             # Same shape as a real credential, so only its value is wrong.
-            return {self.header: f"{self.scheme} {secrets.token_hex(max(len(self.credential) // 2, 20))}"}
+            return self._value(self.scheme, secrets.token_hex(max(len(self.credential) // 2, 20)))
         if mode is AuthMode.WRONG_SCHEME:
-            return {self.header: f"{_other_scheme(self.scheme)} {self.credential}"}
-        return {self.header: f"{self.scheme} {self.credential}"}
+            return self._value(_other_scheme(self.scheme), self.credential)
+        return self._value(self.scheme, self.credential)
 
     def secrets(self) -> list[str]:
         return [self.credential]
-
-
-@dataclass
-class StaticHeaderAuth:
-    """A header value sent verbatim (``--auth-header``); its scheme word is kept if it has one."""
-
-    value: str
-    header: str = "Authorization"
-    has_credentials: bool = True
-
-    def _split(self) -> tuple[str, str]:
-        scheme, _, rest = self.value.partition(" ")
-        return (scheme, rest) if rest else ("", self.value)
-
-    def headers(self, mode: AuthMode) -> dict[str, str]:
-        if mode is AuthMode.NONE:
-            return {}
-        scheme, credential = self._split()
-        if mode is AuthMode.INVALID:
-            fake = secrets.token_hex(max(len(credential) // 2, 20))
-            return {self.header: f"{scheme} {fake}" if scheme else fake}
-        if mode is AuthMode.WRONG_SCHEME:
-            return {self.header: f"{_other_scheme(scheme)} {credential}"}
-        return {self.header: self.value}
-
-    def secrets(self) -> list[str]:
-        return [self.value, self._split()[1]]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from conformance.auth import AuthProvider, NoAuth, SchemeAuth, StaticHeaderAuth, ZgwJwtAuth
+from conformance.auth import AuthProvider, NoAuth, SchemeAuth, ZgwJwtAuth
 from conformance.errors import ConfigError
 from conformance.profiles import DEFAULT_PROFILE, Profile, load_profile
 
@@ -189,7 +189,7 @@ class Settings:
     def auth_provider(self, profile: Profile) -> AuthProvider:
         """The provider for this run: --auth-header wins over --token; JWT needs id and secret."""
         if self.auth_header:
-            return StaticHeaderAuth(self.auth_header, header=profile.auth.header)
+            return SchemeAuth.from_header_value(self.auth_header, header=profile.auth.header)
         if profile.auth.kind == "zgw-jwt":
             if self.jwt_client_id and self.jwt_secret:
                 return ZgwJwtAuth(self.jwt_client_id, self.jwt_secret, header=profile.auth.header)

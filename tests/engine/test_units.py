@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import checks, jsonpath
-from conformance.auth import AuthMode, NoAuth, SchemeAuth, StaticHeaderAuth, ZgwJwtAuth
+from conformance.auth import AuthMode, NoAuth, SchemeAuth, ZgwJwtAuth
 from conformance.config import resolve
 from conformance.errors import ConfigError
 from conformance.evidence import Redactor
@@ -242,10 +242,13 @@ def test_scheme_auth_modes() -> None:
 
 
 def test_static_header_auth_keeps_scheme() -> None:
-    auth = StaticHeaderAuth("Bearer abc.def")
+    auth = SchemeAuth.from_header_value("Bearer abc.def")
     assert auth.headers(AuthMode.DEFAULT) == {"Authorization": "Bearer abc.def"}
     assert auth.headers(AuthMode.WRONG_SCHEME) == {"Authorization": "Token abc.def"}
     assert auth.headers(AuthMode.INVALID)["Authorization"].startswith("Bearer ")
+    bare = SchemeAuth.from_header_value("opaque-key-1234")
+    assert bare.headers(AuthMode.DEFAULT) == {"Authorization": "opaque-key-1234"}
+    assert bare.secrets() == ["opaque-key-1234"]
 
 
 def test_zgw_jwt_claims_and_invalid_signature() -> None:
