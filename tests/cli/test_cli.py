@@ -16,6 +16,7 @@ import pytest
 from conformance.cli import build_parser, main
 from conformance.config import OPTIONS
 from conformance.reference.server import ReferenceServer
+from tests.support.toy_server import free_port
 
 GOLDEN = Path(__file__).parent / "golden"
 CLI = [sys.executable, "-m", "conformance"]
@@ -92,11 +93,7 @@ def test_non_conformant_target_exits_1(tmp_path: Path) -> None:
 
 
 def test_unreachable_target_exits_3(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there once the probe socket is closed
     proc = _cli(
         "run",
         "--no-fuzz",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-
 from conformance.failures import StatusMismatch
 from conformance.verdicts import Verdict
 from tests.engine.conftest import RunScenario
-from tests.support.toy_server import TOKEN
+from tests.support.toy_server import TOKEN, free_port
 
 HEAD = """
 id: T-1
@@ -97,9 +95,7 @@ steps:
 
 
 def test_closed_port_is_error_not_fail(run_scenario: RunScenario) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there once the probe socket is closed
     result = run_scenario(
         HEAD + "steps:\n  - {name: x, request: {method: GET, path: /items}, expect: {status: 200}}\n",
         root=f"http://127.0.0.1:{port}/api",

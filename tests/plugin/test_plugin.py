@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.toy_server import TOKEN, make_app, running
+from tests.support.toy_server import TOKEN, free_port, make_app, running
 
 TOY_SPEC = Path(__file__).parent.parent / "data" / "toy-openapi.yaml"
 
@@ -125,9 +124,7 @@ def test_pass_fail_and_error_outcomes_and_report(pytester: pytest.Pytester, toy:
 
 
 def test_closed_port_gives_pytest_error(pytester: pytest.Pytester) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there once the probe socket is closed
     _write(pytester, "KI-E")
     result = pytester.runpytest(
         "--target-url",
