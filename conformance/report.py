@@ -83,7 +83,8 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
     findings = [f for f in recorder.contract_findings if f.requirement == requirement.id]
     if findings:
         operations = sorted({f.operation for f in findings})
-        return Verdict.FAIL, f"{len(findings)} finding(s) on {', '.join(operations)}"
+        distinct = len(group_findings(findings))
+        return Verdict.FAIL, f"{distinct} finding(s) ({len(findings)} occurrences) on {', '.join(operations)}"
     if requirement.id in recorder.contract_checked:
         return Verdict.PASS, "no finding"
     return Verdict.NOT_TESTED, "no response was checked for it in this run (fuzzing off?)"
@@ -123,6 +124,26 @@ def requirement_verdicts(
             reason = f"{reason} (proxy: {requirement.proxy})"
         out.append(RequirementVerdict(requirement, verdict, ids, reason))
     return out
+
+
+def group_findings(findings: Iterable[ContractFinding]) -> list[dict[str, Any]]:
+    """One entry per distinct defect: the same check failing the same way on the same operation.
+
+    A defect seen by thirty scenarios is one finding with thirty occurrences and its sources, not
+    thirty rows; the first occurrence's reproduction is kept.
+    """
+    grouped: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for finding in findings:
+        first_line = finding.message.splitlines()[0] if finding.message else ""
+        key = (finding.requirement, finding.check, finding.operation, first_line)
+        entry = grouped.get(key)
+        if entry is None:
+            grouped[key] = {**finding.to_dict(), "occurrences": 1, "sources": [finding.source]}
+        else:
+            entry["occurrences"] += 1
+            if finding.source not in entry["sources"]:
+                entry["sources"].append(finding.source)
+    return list(grouped.values())
 
 
 def spec_facts(spec_path: Path) -> dict[str, Any]:
@@ -169,7 +190,7 @@ def build_report(
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
         ],
-        "contract_findings": [f.to_dict() for f in recorder.contract_findings],
+        "contract_findings": group_findings(recorder.contract_findings),
         "cleanup": {
             "attempted": len(cleanups),
             "succeeded": sum(1 for c in cleanups if c.ok),
@@ -178,7 +199,7 @@ def build_report(
         "totals": {
             "requirements": dict(Counter(r.verdict.value for r in rows)),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
-            "contract_findings": len(recorder.contract_findings),
+            "contract_findings": len(group_findings(recorder.contract_findings)),
         },
         "sections": dict(recorder.sections),
     }

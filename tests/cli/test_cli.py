@@ -11,14 +11,17 @@ import sys
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from conformance.cli import build_parser, main
 from conformance.config import OPTIONS
 from conformance.reference.server import ReferenceServer
+from conformance.resources import package_file
 from tests.support.toy_server import free_port
 
 GOLDEN = Path(__file__).parent / "golden"
+REPORT_SCHEMA = json.loads(package_file("report.schema.json").read_text(encoding="utf-8"))
 CLI = [sys.executable, "-m", "conformance"]
 
 
@@ -49,6 +52,31 @@ def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
     assert report["cleanup"]["failed"] == 0 and report["cleanup"]["attempted"] > 0
     assert (tmp_path / "reports" / "junit.xml").is_file()
     assert list((tmp_path / "reports" / "allure-results").glob("*-result.json"))
+    jsonschema.validate(report, REPORT_SCHEMA)
+
+
+def test_default_run_fuzzes_too_and_reports_it(tmp_path: Path) -> None:
+    proc = _cli(
+        "run",
+        "--fuzz-budget",
+        "1",
+        "--fuzz-phases",
+        "examples,coverage",
+        "--seed",
+        "7",
+        "--report-dir",
+        str(tmp_path / "reports"),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    jsonschema.validate(report, REPORT_SCHEMA)
+    fuzz = report["sections"]["fuzz"]
+    assert fuzz["seed"] == 7 and fuzz["phases"] == ["examples", "coverage"] and fuzz["cases"] > 0
+    assert fuzz["cleanup"]["created"] == fuzz["cleanup"]["deleted"] and not fuzz["cleanup"]["failed"]
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["CONTRACT-AUTH"] == verdicts["CONTRACT-NEGATIVE-DATA"] == "pass"
+    assert "fuzzing: " in proc.stdout and "seed 7" in proc.stdout
 
 
 def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> None:
