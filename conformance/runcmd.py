@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from conformance.config import Settings
 from conformance.plugin import PresetSettings
 from conformance.report import REPORT_NAME
-from conformance.resources import package_file
+from conformance.resources import data_root, package_file
 from conformance.session import resolve_spec
 from conformance.verdicts import ExitCode
 
@@ -51,8 +50,10 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
     args += [
         "-c",
         str(package_file("run.ini")),
+        # Node ids relative to the shipped data (``scenarios/…``, ``specs/…``): the same JUnit and
+        # Allure names on every machine, whatever the working directory.
         "--rootdir",
-        str(Path.cwd()),
+        str(data_root()),
         f"--junitxml={report_dir / 'junit.xml'}",
         f"--alluredir={report_dir / 'allure-results'}",
         "-o",
