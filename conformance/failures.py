@@ -29,10 +29,10 @@ class ConformanceFailure(AssertionError):
         self.received = received
         self.step = step
 
-    def describe(self) -> str:
+    def describe(self, *, with_step: bool = True) -> str:
         """Render the failure as the lines shown in terminal, JUnit and JSON reports."""
         lines = []
-        if self.step:
+        if self.step and with_step:
             lines.append(f"step {self.step!r}: {self.message}")
         else:
             lines.append(self.message)

@@ -96,10 +96,9 @@ class ScenarioRunner:
                 except ConformanceFailure as exc:
                     if not step.setup:
                         raise
+                    detail = "; ".join(line.strip() for line in exc.describe(with_step=False).splitlines())
                     raise PreconditionUnmet(
-                        f"setup step {step.name!r} did not succeed, so the rule cannot be judged here: "
-                        + exc.describe().splitlines()[0].split(": ", 1)[-1]
-                        + "".join(f"; {line.strip()}" for line in exc.describe().splitlines()[1:])
+                        f"setup step {step.name!r} did not succeed, so the rule cannot be judged: {detail}"
                     ) from exc
         except NotApplicable as exc:
             self._finish(result, Verdict.NOT_APPLICABLE, str(exc), exc)
