@@ -315,5 +315,6 @@ steps:
 """
     )
     assert result.verdict is Verdict.INCONCLUSIVE
-    assert "setup step 'create the situation' did not succeed" in result.message and "expected: 200" not in result.message
+    assert "setup step 'create the situation' did not succeed" in result.message
+    assert "expected: 200; received: 500" in result.message
     assert "never reached" not in [e.step for e in result.exchanges]
