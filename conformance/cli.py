@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ToolError as exc:
         print(f"klanten-conformance: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE_OR_FORMAT)
+    except BrokenPipeError:  # `klanten-conformance requirements | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _settings_from(args: argparse.Namespace, **defaults: Any) -> Settings:
@@ -206,9 +209,10 @@ def _requirements(args: argparse.Namespace) -> int:
         print(f"{'requirement':<26} {'level':<6} {'testability':<11} {'verified by':<11} scenarios")
         for row in rows:
             req = row.requirement
-            by = "contract" if req.verified_by == "contract" else str(len(row.scenarios))
+            by = "-" if req.verified_by == "contract" else str(len(row.scenarios))
+            verified_by = "-" if req.testability == "untestable" else req.verified_by
             print(
-                f"{req.id:<26} {req.level:<6} {req.testability:<11} {req.verified_by:<11} {by}"
+                f"{req.id:<26} {req.level:<6} {req.testability:<11} {verified_by:<11} {by}"
                 + ("   <-- no scenario" if row.gap else "")
             )
     gaps = [r for r in rows if r.gap]
