@@ -109,7 +109,9 @@ class PartijResource(IdentificatorRules):
             "interneNotitie": row["interne_notitie"],
             "betrokkenen": [fk(base, "betrokkenen", r[0]) for r in betrokkenen],
             "digitaleAdressen": [fk(base, "digitaleadressen", r[0]) for r in adressen],
-            "partijIdentificatoren": [self.represent_identificator(r, base) for r in identificatoren],
+            "partijIdentificatoren": [self.represent_identificator(r, base) for r in identificatoren]
+            if self.switches.show_identificatoren
+            else [],
             "soortPartij": row["soort"],
             "indicatieGeheimhouding": None if geheim is None else bool(geheim),
             "voorkeurstaal": row["voorkeurstaal"],

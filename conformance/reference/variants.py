@@ -41,6 +41,8 @@ class Switches:
     identificator_required: bool = False
     bsn_filter: bool = True
     """Honour the ``partijIdentificator__objectId`` filter on /partijen."""
+    show_identificatoren: bool = True
+    """Show a partij's identificatoren in its own representation (``partijIdentificatoren``)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,13 @@ _ALL = (
         ("KLOK01-R1", "KLOK01-R9"),
         "A partij without partijIdentificatoren is refused (400): zelfstandige klanten cannot be stored.",
         Switches(identificator_required=True),
+    ),
+    _variant(
+        "identificatoren-hidden",
+        ("KLOK01-R3",),
+        "A partij is always shown with partijIdentificatoren: [], so an aangehaakte klant cannot be told "
+        "from a zelfstandige one.",
+        Switches(show_identificatoren=False),
     ),
     _variant(
         "bsn-filter-ignored",

@@ -107,6 +107,11 @@ def _bsn_filter_ignored(c: httpx.Client, s: ReferenceServer) -> bool:
     return c.get("/partijen", params=query).json()["count"] != 1
 
 
+def _identificatoren_hidden(c: httpx.Client, s: ReferenceServer) -> bool:
+    created = c.post("/partijen", json=partij(bsn_group(new_bsn()))).json()
+    return c.get(f"/partijen/{created['uuid']}").json()["partijIdentificatoren"] == []
+
+
 PROBES: dict[str, Probe] = {
     "dup-bsn-accepted": _dup_bsn,
     "dup-bsn-via-sub-identificator": _dup_bsn_scoped,
@@ -123,6 +128,7 @@ PROBES: dict[str, Probe] = {
     "dup-500": _dup_500,
     "identificator-required": _identificator_required,
     "bsn-filter-ignored": _bsn_filter_ignored,
+    "identificatoren-hidden": _identificatoren_hidden,
 }
 
 
