@@ -210,3 +210,22 @@ def test_serve_prints_root_and_token_and_stops_on_sigterm(tmp_path: Path) -> Non
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_no_credentials_is_inconclusive_exit_4(tmp_path: Path) -> None:
+    with ReferenceServer() as server:
+        proc = _cli(
+            "run",
+            "--no-fuzz",
+            "--target",
+            server.root_url,
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--",
+            "-k",
+            "R5",
+            cwd=tmp_path,
+        )
+    assert proc.returncode == 4, proc.stdout[-3000:]
+    assert re.search(r"KLOK01-R5 +MUST +inconclusive", proc.stdout)
+    assert "needs valid credentials" in proc.stdout
