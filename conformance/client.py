@@ -11,7 +11,7 @@ import datetime
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from conformance.errors import ConfigError, TargetError
 from conformance.evidence import MAX_EVIDENCE_BODY, Exchange, Redactor
 
 USER_AGENT = "klanten-conformance"
+_UNPARSED = object()  # Reply.json() has not run yet (None is a valid JSON body)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Reply:
 
     response: httpx.Response
     elapsed_s: float
+    _parsed: Any = field(default=_UNPARSED, repr=False)
 
     @property
     def status(self) -> int:
@@ -42,9 +44,12 @@ class Reply:
         return self.response.text
 
     def json(self) -> Any:
-        """The parsed body; a body that is not JSON is a target error, not a failure."""
+        """The parsed body (parsed once); a body that is not JSON is a target error, not a failure."""
+        if self._parsed is not _UNPARSED:
+            return self._parsed
         try:
-            return json.loads(self.response.content)
+            self._parsed = json.loads(self.response.content)
+            return self._parsed
         except ValueError as exc:
             ctype = self.response.headers.get("content-type", "<none>")
             raise TargetError(

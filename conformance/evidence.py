@@ -7,7 +7,9 @@ not when a report is written, so no later writer can forget it.
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,18 +118,23 @@ class Exchange:
         return f"{self.method} {self.url} -> {outcome}{ms}"
 
 
+# Headers a reader of a reproduction does not need: curl sets them itself.
+_CURL_SKIPPED = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent"})
+
+
+def curl_command(method: str, url: str, headers: Mapping[str, str], body: str | None = None) -> str:
+    """A shell-quoted curl command; the caller passes values that are already redacted."""
+    parts = ["curl", "-X", method]
+    for name, value in headers.items():
+        if name.lower() not in _CURL_SKIPPED:
+            parts += ["-H", f"{name}: {value}"]
+    if body is not None:
+        parts += ["-d", body]
+    parts.append(url)
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def curl(exchange: Exchange) -> str:
     """A copy-paste reproduction of an (already redacted) exchange."""
-    import shlex
-
-    parts = ["curl", "-X", exchange.method]
-    for name, value in exchange.request_headers.items():
-        if name.lower() in {"host", "content-length", "accept-encoding", "connection", "user-agent"}:
-            continue
-        parts += ["-H", f"{name}: {value}"]
-    if exchange.request_body is not None:
-        import json
-
-        parts += ["-d", json.dumps(exchange.request_body, ensure_ascii=False)]
-    parts.append(exchange.url)
-    return " ".join(shlex.quote(p) for p in parts)
+    body = None if exchange.request_body is None else json.dumps(exchange.request_body, ensure_ascii=False)
+    return curl_command(exchange.method, exchange.url, exchange.request_headers, body)

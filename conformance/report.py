@@ -178,6 +178,7 @@ def build_report(
     rows = requirement_verdicts(catalogue, profile, recorder)
     scenarios = sorted(recorder.scenarios, key=lambda s: s.scenario_id)
     cleanups = [c for s in scenarios for c in s.cleanups]
+    findings = group_findings(recorder.contract_findings)
     report: dict[str, Any] = {
         "suite": {"name": SUITE_NAME, "version": __version__},
         "profile": profile,
@@ -190,7 +191,7 @@ def build_report(
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
         ],
-        "contract_findings": group_findings(recorder.contract_findings),
+        "contract_findings": findings,
         "cleanup": {
             "attempted": len(cleanups),
             "succeeded": sum(1 for c in cleanups if c.ok),
@@ -199,7 +200,7 @@ def build_report(
         "totals": {
             "requirements": dict(Counter(r.verdict.value for r in rows)),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
-            "contract_findings": len(group_findings(recorder.contract_findings)),
+            "contract_findings": len(findings),
         },
         "sections": dict(recorder.sections),
     }

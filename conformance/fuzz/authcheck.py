@@ -21,7 +21,7 @@ import httpx
 
 from conformance.auth import AuthMode, AuthProvider
 from conformance.errors import ConfigError, TargetError
-from conformance.evidence import Redactor
+from conformance.evidence import Redactor, curl_command
 from conformance.fuzz.engine import OperationInfo
 from conformance.fuzz.findings import RawFailure
 from conformance.fuzz.options import AUTH_CHECK
@@ -47,16 +47,6 @@ def _url(target_url: str, operation: OperationInfo, seed: int) -> str:
             "{" + name + "}", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{seed}:{operation.label}"))
         )
     return target_url.rstrip("/") + path
-
-
-def _curl(method: str, url: str, headers: dict[str, str], body: bytes | None, redactor: Redactor) -> str:
-    parts = [f"curl -X {method}"]
-    for name, value in redactor.headers(headers).items():
-        parts.append(f"-H '{name}: {value}'")
-    if body is not None:
-        parts.append(f"-d '{body.decode()}'")
-    parts.append(url)
-    return " ".join(parts)
 
 
 def probe_unauthenticated(
@@ -100,7 +90,12 @@ def probe_unauthenticated(
                     code="AUTH",
                     title="Request " + how + " was not refused",
                     message=f"expected 401 or 403, got {response.status_code}: {response.text[:200]}",
-                    curl=_curl(operation.method, url, headers, body, redactor),
+                    curl=curl_command(
+                        operation.method,
+                        redactor.text(url),
+                        redactor.headers(headers),
+                        None if body is None else redactor.text(body.decode()),
+                    ),
                     case_id=f"auth:{operation.label}:{mode.value}",
                     status=response.status_code,
                     phase="auth",

@@ -32,6 +32,12 @@ def _cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedPro
     )
 
 
+def _run(tmp_path: Path, *args: str, only: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``run`` into ``tmp_path/reports``; ``only`` selects scenarios (pytest ``-k``)."""
+    selection = ("--", "-k", only) if only else ()
+    return _cli("run", *args, "--report-dir", str(tmp_path / "reports"), *selection, cwd=tmp_path)
+
+
 def _table(stdout: str) -> str:
     """The per-requirement table without the reason column (which quotes free text)."""
     start = stdout.index("requirement ")
@@ -41,7 +47,7 @@ def _table(stdout: str) -> str:
 
 
 def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
-    proc = _cli("run", "--no-fuzz", "--report-dir", str(tmp_path / "reports"), cwd=tmp_path)
+    proc = _run(tmp_path, "--no-fuzz")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     expected = (GOLDEN / "run-reference-no-fuzz.txt").read_text()
     assert _table(proc.stdout) == expected
@@ -56,18 +62,7 @@ def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
 
 
 def test_default_run_fuzzes_too_and_reports_it(tmp_path: Path) -> None:
-    proc = _cli(
-        "run",
-        "--fuzz-budget",
-        "1",
-        "--fuzz-phases",
-        "examples,coverage",
-        "--seed",
-        "7",
-        "--report-dir",
-        str(tmp_path / "reports"),
-        cwd=tmp_path,
-    )
+    proc = _run(tmp_path, "--fuzz-budget", "1", "--fuzz-phases", "examples,coverage", "--seed", "7")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
     jsonschema.validate(report, REPORT_SCHEMA)
@@ -82,17 +77,7 @@ def test_default_run_fuzzes_too_and_reports_it(tmp_path: Path) -> None:
 def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> None:
     token = "f00dfeed" * 5
     with ReferenceServer(token=token) as server:
-        proc = _cli(
-            "run",
-            "--no-fuzz",
-            "--target",
-            server.root_url,
-            "--token",
-            token,
-            "--report-dir",
-            str(tmp_path / "reports"),
-            cwd=tmp_path,
-        )
+        proc = _run(tmp_path, "--no-fuzz", "--target", server.root_url, "--token", token)
     assert proc.returncode == 0, proc.stdout[-3000:]
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) > 10
@@ -104,38 +89,15 @@ def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> Non
 
 
 def test_non_conformant_target_exits_1(tmp_path: Path) -> None:
-    proc = _cli(
-        "run",
-        "--no-fuzz",
-        "--reference-variant",
-        "kvk-unique",
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--",
-        "-k",
-        "R5",
-        cwd=tmp_path,
-    )
+    proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "kvk-unique", only="R5")
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert re.search(r"KLOK01-R5 +MUST +fail", proc.stdout)
 
 
 def test_unreachable_target_exits_3(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there once the probe socket is closed
-    proc = _cli(
-        "run",
-        "--no-fuzz",
-        "--target",
-        f"http://127.0.0.1:{port}/klantinteracties/api/v1",
-        "--token",
-        "x" * 40,
-        "--report-dir",
-        str(tmp_path / "r"),
-        "--",
-        "-k",
-        "R5",
-        cwd=tmp_path,
-    )
+    target = f"http://127.0.0.1:{port}/klantinteracties/api/v1"
+    proc = _run(tmp_path, "--no-fuzz", "--target", target, "--token", "x" * 40, only="R5")
     assert proc.returncode == 3, proc.stdout[-3000:]
 
 
@@ -214,18 +176,7 @@ def test_serve_prints_root_and_token_and_stops_on_sigterm(tmp_path: Path) -> Non
 
 def test_no_credentials_is_inconclusive_exit_4(tmp_path: Path) -> None:
     with ReferenceServer() as server:
-        proc = _cli(
-            "run",
-            "--no-fuzz",
-            "--target",
-            server.root_url,
-            "--report-dir",
-            str(tmp_path / "r"),
-            "--",
-            "-k",
-            "R5",
-            cwd=tmp_path,
-        )
+        proc = _run(tmp_path, "--no-fuzz", "--target", server.root_url, only="R5")
     assert proc.returncode == 4, proc.stdout[-3000:]
     assert re.search(r"KLOK01-R5 +MUST +inconclusive", proc.stdout)
     assert "needs valid credentials" in proc.stdout

@@ -31,31 +31,25 @@ def new_kvk() -> str:
     return str(next(_kvk))
 
 
-def bsn_group(bsn: str) -> dict[str, str]:
+def _group(objecttype: str, soort: str, object_id: str, register: str) -> dict[str, str]:
     return {
-        "codeObjecttype": "natuurlijk_persoon",
-        "codeSoortObjectId": "bsn",
-        "objectId": bsn,
-        "codeRegister": "brp",
+        "codeObjecttype": objecttype,
+        "codeSoortObjectId": soort,
+        "objectId": object_id,
+        "codeRegister": register,
     }
+
+
+def bsn_group(bsn: str) -> dict[str, str]:
+    return _group("natuurlijk_persoon", "bsn", bsn, "brp")
 
 
 def kvk_group(kvk: str) -> dict[str, str]:
-    return {
-        "codeObjecttype": "niet_natuurlijk_persoon",
-        "codeSoortObjectId": "kvk_nummer",
-        "objectId": kvk,
-        "codeRegister": "hr",
-    }
+    return _group("niet_natuurlijk_persoon", "kvk_nummer", kvk, "hr")
 
 
 def rsin_group(rsin: str) -> dict[str, str]:
-    return {
-        "codeObjecttype": "niet_natuurlijk_persoon",
-        "codeSoortObjectId": "rsin",
-        "objectId": rsin,
-        "codeRegister": "hr",
-    }
+    return _group("niet_natuurlijk_persoon", "rsin", rsin, "hr")
 
 
 def partij(*groups: dict[str, str], soort: str = "persoon") -> dict[str, Any]:
