@@ -157,7 +157,7 @@ def _fuzz(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from conformance.loader import check_collection, load_scenario, scenario_files
+    from conformance.loader import check_collection, scenario_errors, scenario_files
     from conformance.plugin.items import known_requirement_ids
     from conformance.resources import scenarios_dir
 
@@ -165,10 +165,10 @@ def _validate(args: argparse.Namespace) -> int:
     errors: list[ScenarioFormatError] = []
     scenarios = []
     for path in files:
-        try:
-            scenarios.append(load_scenario(path))
-        except ScenarioFormatError as exc:
-            errors.append(exc)
+        scenario, problems = scenario_errors(path)  # every error of the file, not only the first
+        errors.extend(problems)
+        if scenario is not None:
+            scenarios.append(scenario)
     errors.extend(check_collection(scenarios, known_requirement_ids()))
     for error in errors:
         print(error, file=sys.stderr)

@@ -16,9 +16,11 @@ import pytest
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
+from conformance.plugin import progress
 from conformance.plugin.items import ScenarioFile
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
 from conformance.report import build_report, terminal_table, write_report
+from conformance.reports.terminal import colour_table
 
 _DEST = "klanten_conformance_"
 
@@ -56,6 +58,7 @@ def _settings(config: pytest.Config) -> Settings:
     return resolve(cli, os.environ, file)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's terminal plugin has made the reporter we replace
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the scenario verifies this catalogue requirement")
     config.addinivalue_line("markers", "allure_label: allure label (registered here for --strict-markers)")
@@ -65,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
     config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
+    progress.install(config)
 
 
 def _fuzz_spec(settings: Settings) -> Path | None:
@@ -110,11 +114,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         ctx.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scenarios in requirement order (R1, R3, R4, … R11), so progress reads like the catalogue."""
+    progress.sort_by_requirement(items)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     state = terminalreporter.config.stash.get(STATE_KEY, None)
     if state is None or state.report is None:
         return
-    terminalreporter.write_sep("=", "klanten-conformance: verdict per requirement")
-    terminalreporter.write_line(terminal_table(state.report))
+    table = terminal_table(state.report)
+    if terminalreporter.verbosity <= -2:  # -qq: only the totals and where the report is
+        table = "\n".join(line for line in table.splitlines() if line.startswith("requirements: "))
+    else:
+        terminalreporter.write_sep("=", "klanten-conformance: verdict per requirement")
+    terminalreporter.write_line(colour_table(table, state.report, terminalreporter._tw.markup))
     report_path = state.settings.report_dir / "conformance-report.json"
     terminalreporter.write_line(f"report: {report_path}")

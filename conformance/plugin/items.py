@@ -16,10 +16,12 @@ import pytest
 
 from conformance.catalogue import load_catalogue_file
 from conformance.errors import ScenarioFormatError, ToolError
+from conformance.evidence import curl
 from conformance.failures import ConformanceFailure
 from conformance.loader import check_collection, load_scenario
 from conformance.model import Scenario
 from conformance.plugin.state import get_context, get_state
+from conformance.reports.failure import failing_exchange
 from conformance.resources import specs_dir
 from conformance.results import ScenarioResult
 from conformance.runner import ScenarioRunner
@@ -128,6 +130,10 @@ class ScenarioItem(pytest.Item):
         if self.result is not None and self.result.exchanges:
             lines.append("exchanges:")
             lines.extend(f"  {e.summary()}" for e in self.result.exchanges[-6:])
+            failing = failing_exchange(self.result.exchanges, getattr(exc, "step", None))
+            if failing is not None:
+                lines.append(f"reproduce ({failing.step}):")
+                lines.append(f"  {curl(failing)}")
         return "\n".join(lines)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
