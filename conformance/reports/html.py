@@ -20,7 +20,7 @@ _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.v{font-weight:bold;white-space:nowrap}
+th{background:#f4f4f4}.v,td:first-child{font-weight:bold;white-space:nowrap}
 .pass{color:#17702a}.fail,.error{color:#b00020}.inconclusive{color:#a86400}.waived{color:#0b6e8a}
 .not-tested,.not-applicable{color:#777}
 blockquote{border-left:4px solid #ccc;margin:.5em 0;padding:.2em .8em;color:#444;font-style:italic}
@@ -29,10 +29,13 @@ details{margin:.4em 0}summary{cursor:pointer}.filters label{margin-right:1em}
 dl.h{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dl.h dt{font-weight:bold}
 """
 
+# Filters hide rows and scenarios by verdict; ``report.html#only=fail,error`` opens pre-filtered.
 _SCRIPT = """
-document.querySelectorAll('.filters input').forEach(function(box){box.addEventListener('change',function(){
-var on={};document.querySelectorAll('.filters input').forEach(function(b){on[b.value]=b.checked;});
-document.querySelectorAll('[data-verdict]').forEach(function(el){el.hidden=!on[el.dataset.verdict];});});});
+function apply(){var on={};document.querySelectorAll('.filters input').forEach(function(b){on[b.value]=b.checked;});
+document.querySelectorAll('[data-verdict]').forEach(function(el){el.hidden=!on[el.dataset.verdict];});}
+document.querySelectorAll('.filters input').forEach(function(box){box.addEventListener('change',apply);});
+var m=/^#only=(.*)$/.exec(location.hash);if(m){var want=decodeURIComponent(m[1]).split(',');
+document.querySelectorAll('.filters input').forEach(function(b){b.checked=want.indexOf(b.value)>=0;});apply();}
 """
 
 
