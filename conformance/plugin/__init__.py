@@ -68,6 +68,7 @@ def _settings(config: pytest.Config) -> Settings:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the scenario verifies this catalogue requirement")
     config.addinivalue_line("markers", "allure_label: allure label (registered here for --strict-markers)")
+    config.addinivalue_line("markers", "allure_description: allure description (for --strict-markers)")
     try:
         settings = _settings(config)
         settings.load_profile()

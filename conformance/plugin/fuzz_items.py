@@ -22,6 +22,7 @@ from conformance.errors import ToolError
 from conformance.failures import ConformanceFailure
 from conformance.fuzz import CHECK_REQUIREMENTS, FuzzOptions, FuzzSession, Unit, UnitOutcome, plan
 from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL
+from conformance.plugin.items import allure_epic
 from conformance.plugin.progress import FUZZ_CASES_PROPERTY
 from conformance.plugin.state import get_context, get_state
 from conformance.results import ContractFinding
@@ -134,6 +135,7 @@ class FuzzItem(pytest.Item):
         if outcome is None:
             return
         allure.dynamic.title(f"fuzz {self.unit.name}")
+        allure.dynamic.epic(allure_epic(get_context(self.config).profile))
         allure.attach(
             json.dumps(
                 {

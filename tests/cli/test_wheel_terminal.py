@@ -9,6 +9,7 @@ Regenerate the golden file with ``UPDATE_GOLDEN=1``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -92,3 +93,27 @@ def test_the_installed_wheel_prints_the_golden_terminal(wheel_python: Path, tmp_
     checkout = _run(Path(sys.executable), tmp_path / "checkout")
     assert checkout.returncode == 0, checkout.stdout[-3000:]
     assert normalise(checkout.stdout, tmp_path / "checkout" / "reports") == text
+
+    # Allure: the same history ids from another install location and working directory.
+    wheel_ids = _history_ids(tmp_path / "wheel" / "reports" / "allure-results")
+    assert len(wheel_ids) == 37
+    assert _history_ids(tmp_path / "checkout" / "reports" / "allure-results") == wheel_ids
+
+
+def _history_ids(folder: Path) -> dict[str, str]:
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*-result.json")]
+    return {r["fullName"]: r["historyId"] for r in results}
+
+
+def test_allure_labels_epic_feature_story_link_and_exchanges(tmp_path: Path) -> None:
+    proc = _run(Path(sys.executable), tmp_path, "--", "-k", "KI-R4-duplicate-bsn-race")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    folder = tmp_path / "reports" / "allure-results"
+    (result,) = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*-result.json")]
+    labels = {(label["name"], label["value"]) for label in result["labels"]}
+    assert ("epic", "klantinteracties-v1 (API 0.9.0)") in labels
+    assert ("feature", "KLOK01-R4") in labels and ("story", "KI-R4-duplicate-bsn-race") in labels
+    assert {"type": "requirement", "url": "KLOK01-R4", "name": "KLOK01-R4"} in result["links"]
+    assert "maximaal één klant" in result["description"]
+    exchanges = [a for a in result["attachments"] if a["type"] == "application/json"]
+    assert len(exchanges) >= 16  # sixteen concurrent creates, each attached
