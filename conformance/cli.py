@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("bundle", type=Path, help="The conformance-bundle.zip to check.")
 
+    summary = commands.add_parser(
+        "summary", help="Print a Markdown summary of a conformance report (for a CI job summary)."
+    )
+    summary.add_argument("report", type=Path, help="conformance-report.json of a run.")
+
     requirements = commands.add_parser("requirements", help="Print the requirement catalogue with coverage.")
     requirements.add_argument("--profile", default=None, help="Profile (default klantinteracties-v1).")
     requirements.add_argument("--json", action="store_true", help="Machine-readable output.")
@@ -138,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fuzz": _fuzz,
         "validate": _validate,
         "verify-bundle": _verify_bundle,
+        "summary": _summary,
         "requirements": _requirements,
         "variants": _variants,
         "serve": _serve,
@@ -203,6 +209,18 @@ def _verify_bundle(args: argparse.Namespace) -> int:
         print(f"{args.bundle}: {len(problems)} problem(s); the bundle cannot be trusted")
         return 1
     print(f"{args.bundle}: every hash matches and every requirement verdict re-derives")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from conformance.reports.summary import markdown_summary
+
+    try:
+        report = json.loads(args.report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"klanten-conformance: cannot read {args.report}: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE_OR_FORMAT)
+    print(markdown_summary(report), end="")
     return 0
 
 

@@ -18,6 +18,14 @@ _OUTCOMES = {
 }
 
 
+def outcome(exit_code: int) -> str:
+    """The overall verdict word of a run's exit code (``conformant``, ``non-conformant``, …)."""
+    try:
+        return _OUTCOMES[ExitCode(exit_code)][0]
+    except (KeyError, ValueError):
+        return "unknown"
+
+
 def _width(text: str) -> int:
     return 7 * len(text) + 12  # Verdana 11px averages under 7px a character
 

@@ -238,3 +238,11 @@ def test_token_is_in_no_report_bundle_or_badge(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KLANTEN_CONFORMANCE_WAIVERS", raising=False)
+
+
+def test_summary_command_prints_the_verdict_in_markdown(tmp_path: Path) -> None:
+    report = Path(__file__).parent / "minimal-report.json"
+    proc = _cli("summary", str(report), cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("## klanten-conformance: **non-conformant** (p)")
+    assert "| KLOK01-R1 | MUST | fail | &lt;i&gt;r&lt;/i&gt; |" in proc.stdout
