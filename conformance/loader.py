@@ -238,11 +238,11 @@ def _name_errors(data: Any, file: str) -> list[ScenarioFormatError]:
                 if gen not in GENERATOR_NAMES:
                     errors.append(
                         ScenarioFormatError(
-                        file,
-                        line_of(data, path),
-                        f"unknown generator `{name}`",
-                        key=name,
-                        suggestion=_suggest(gen, GENERATOR_NAMES),
+                            file,
+                            line_of(data, path),
+                            f"unknown generator `{name}`",
+                            key=name,
+                            suggestion=_suggest(gen, GENERATOR_NAMES),
                         )
                     )
             elif name not in known:

@@ -134,7 +134,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is None or state.report is None or not state.settings.bundle or state.bundle_inputs is None:
         return
     spec_path, profile = state.bundle_inputs
-    bundle_run(state.settings.report_dir, spec_path=spec_path, profile=profile, waivers=state.settings.waivers)
+    bundle_run(
+        state.settings.report_dir, spec_path=spec_path, profile=profile, waivers=state.settings.waivers
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

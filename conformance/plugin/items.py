@@ -20,8 +20,8 @@ from conformance.evidence import curl
 from conformance.failures import ConformanceFailure
 from conformance.loader import check_collection, load_scenario
 from conformance.model import Scenario
-from conformance.profiles import Profile
 from conformance.plugin.state import get_context, get_state
+from conformance.profiles import Profile
 from conformance.reports.failure import failing_exchange
 from conformance.resources import specs_dir
 from conformance.results import ScenarioResult
@@ -129,7 +129,9 @@ class ScenarioItem(pytest.Item):
                 continue
             # ``--allure-link-pattern requirement:https://…/report.html#req-{}`` makes it a URL.
             allure.dynamic.link(requirement_id, link_type="requirement", name=requirement_id)
-            texts.append(f"{requirement_id} ({requirement.section}):\n> {requirement.quote}\n\n{requirement.statement}")
+            texts.append(
+                f"{requirement_id} ({requirement.section}):\n> {requirement.quote}\n\n{requirement.statement}"
+            )
         # allure-pytest sets the description from this marker after setup (a dynamic call would be lost).
         self.add_marker(pytest.mark.allure_description("\n\n".join(texts)))
         for exchange in result.exchanges:

@@ -144,7 +144,9 @@ def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> l
     for extra in sorted(set(reported) - {r["id"] for r in derived["requirements"]}):
         problems.append(f"{extra}: in the report but in no bundled catalogue")
     if report["exit_code"] != derived["exit_code"]:
-        problems.append(f"exit code: the report says {report['exit_code']}, the verdicts give {derived['exit_code']}")
+        problems.append(
+            f"exit code: the report says {report['exit_code']}, the verdicts give {derived['exit_code']}"
+        )
     return problems
 
 

@@ -19,7 +19,8 @@ REPORT_HTML = "report.html"
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}
+td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.v,td:first-child{font-weight:bold;white-space:nowrap}
 .pass{color:#17702a}.fail,.error{color:#b00020}.inconclusive{color:#a86400}.waived{color:#0b6e8a}
 .not-tested,.not-applicable{color:#777}
@@ -31,11 +32,13 @@ dl.h{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dl.h dt{fo
 
 # Filters hide rows and scenarios by verdict; ``report.html#only=fail,error`` opens pre-filtered.
 _SCRIPT = """
-function apply(){var on={};document.querySelectorAll('.filters input').forEach(function(b){on[b.value]=b.checked;});
+function apply(){var on={};
+document.querySelectorAll('.filters input').forEach(function(b){on[b.value]=b.checked;});
 document.querySelectorAll('[data-verdict]').forEach(function(el){el.hidden=!on[el.dataset.verdict];});}
 document.querySelectorAll('.filters input').forEach(function(box){box.addEventListener('change',apply);});
 var m=/^#only=(.*)$/.exec(location.hash);if(m){var want=decodeURIComponent(m[1]).split(',');
-document.querySelectorAll('.filters input').forEach(function(b){b.checked=want.indexOf(b.value)>=0;});apply();}
+document.querySelectorAll('.filters input').forEach(function(b){b.checked=want.indexOf(b.value)>=0;});
+apply();}
 """
 
 
@@ -111,7 +114,8 @@ def _scenarios(
             requirement = catalogue.get(rid)
             if requirement is not None:
                 quotes.append(
-                    f"<p>{_e(rid)} ({_e(requirement.section)}):</p><blockquote>{_e(requirement.quote)}</blockquote>"
+                    f"<p>{_e(rid)} ({_e(requirement.section)}):</p>"
+                    f"<blockquote>{_e(requirement.quote)}</blockquote>"
                 )
         parts.append(
             f'<article class="scenario" id="scn-{_e(sid)}" data-verdict="{_e(scenario["verdict"])}">'
@@ -120,11 +124,13 @@ def _scenarios(
         if scenario["verdict"] not in ("pass",) and scenario["message"]:
             parts.append(f'<p>Expected vs received:</p><pre class="message">{_e(scenario["message"])}</pre>')
         if "waiver" in scenario:
-            parts.append(f"<p>Waived: {_e(scenario['waiver']['reason'])} ({_e(scenario['waiver']['ticket'])})</p>")
+            parts.append(
+                f"<p>Waived: {_e(scenario['waiver']['reason'])} ({_e(scenario['waiver']['ticket'])})</p>"
+            )
         repro = reproductions.get(sid)
         if repro:
             parts.append(
-                f"<p>Reproduce (step {_e(repro['step'])}):</p><pre class=\"curl\">{_e(repro['curl'])}</pre>"
+                f'<p>Reproduce (step {_e(repro["step"])}):</p><pre class="curl">{_e(repro["curl"])}</pre>'
             )
         exchanges = evidence.get(sid, [])
         parts.append(f"<p>{len(exchanges)} exchange(s):</p>" + "".join(_exchange(x) for x in exchanges))
@@ -159,10 +165,13 @@ def _cleanup_and_waivers(report: dict[str, Any]) -> str:
     fuzz = (report["sections"].get("fuzz") or {}).get("cleanup")
     parts = [
         '<section id="cleanup"><h2>Cleanup</h2>',
-        f"<p>Scenarios: {cleanup['succeeded']}/{cleanup['attempted']} removed, {cleanup['failed']} failed.</p>",
+        f"<p>Scenarios: {cleanup['succeeded']}/{cleanup['attempted']} removed, "
+        f"{cleanup['failed']} failed.</p>",
     ]
     if fuzz:
-        parts.append(f"<p>Fuzzing: {fuzz['deleted']}/{fuzz['created']} removed, {len(fuzz['failed'])} failed.</p>")
+        parts.append(
+            f"<p>Fuzzing: {fuzz['deleted']}/{fuzz['created']} removed, {len(fuzz['failed'])} failed.</p>"
+        )
     parts.append('</section><section id="waivers"><h2>Waivers</h2>')
     waivers = report.get("waivers")
     if not waivers:

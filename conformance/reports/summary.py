@@ -16,14 +16,17 @@ def markdown_summary(report: dict[str, Any]) -> str:
         f"## klanten-conformance: **{verdict}** ({report['profile']})",
         "",
         f"Target `{report['target']}`, contract {spec.get('title')} {spec.get('version')}, "
-        f"suite {report['suite']['version']}, finished {report['finished_at']}, exit code {report['exit_code']}.",
+        f"suite {report['suite']['version']}, finished {report['finished_at']}, "
+        f"exit code {report['exit_code']}.",
         "",
         "| verdict | requirements |",
         "|---|---|",
     ]
     for name, count in sorted(report["totals"]["requirements"].items()):
         lines.append(f"| {name} | {count} |")
-    notable = [r for r in report["requirements"] if r["verdict"] in ("fail", "error", "inconclusive", "waived")]
+    notable = [
+        r for r in report["requirements"] if r["verdict"] in ("fail", "error", "inconclusive", "waived")
+    ]
     if notable:
         lines += ["", "| requirement | level | verdict | reason |", "|---|---|---|---|"]
         for row in notable:

@@ -138,8 +138,10 @@ def apply_waivers(
             continue
         related = [scenarios[s] for s in row["scenarios"] if s in scenarios]
         verdicts = {s["verdict"] for s in related}
-        if Verdict.WAIVED.value in verdicts and Verdict.FAIL.value not in verdicts and not row["id"].startswith(
-            "CONTRACT-"
+        if (
+            Verdict.WAIVED.value in verdicts
+            and Verdict.FAIL.value not in verdicts
+            and not row["id"].startswith("CONTRACT-")
         ):
             row["verdict"] = Verdict.WAIVED.value
             row["waiver"] = next(s["waiver"] for s in related if "waiver" in s)

@@ -46,12 +46,16 @@ def test_github_workflow_runs_uploads_and_summarises() -> None:
         "KLANTEN_CONFORMANCE_TARGET_URL": "${{ secrets.KLANTEN_TARGET_URL }}",
         "KLANTEN_CONFORMANCE_TOKEN": "${{ secrets.KLANTEN_TOKEN }}",
     }
-    assert "klanten-conformance run" in run["run"] and "--bundle" in run["run"] and "--token" not in run["run"]
+    assert (
+        "klanten-conformance run" in run["run"] and "--bundle" in run["run"] and "--token" not in run["run"]
+    )
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
     for artefact in ("junit.xml", "report.html", "conformance-bundle.zip"):
         assert artefact in upload["with"]["path"]
     assert upload["if"] == "always()"
-    assert any("GITHUB_STEP_SUMMARY" in str(s.get("run", "")) and "summary" in str(s.get("run")) for s in steps)
+    assert any(
+        "GITHUB_STEP_SUMMARY" in str(s.get("run", "")) and "summary" in str(s.get("run")) for s in steps
+    )
     assert any("pip install" in str(s.get("run", "")) for s in steps)
 
 

@@ -107,11 +107,12 @@ def test_colour_follows_no_color_and_the_terminal(
     table = result.stdout.str().split("verdict per requirement", 1)[1]
     assert bool(ANSI.search(table)) is coloured
     if coloured:
-        assert re.search(r"KLOK01-R1 +MUST +\x1b\[31m\x1b\[1m?fail|KLOK01-R1 +MUST +\x1b\[[0-9;]*mfail", table)
+        assert re.search(
+            r"KLOK01-R1 +MUST +\x1b\[31m\x1b\[1m?fail|KLOK01-R1 +MUST +\x1b\[[0-9;]*mfail", table
+        )
 
 
 def test_a_plain_test_keeps_pytest_s_own_progress(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert re.search(r"^test_plain.py \. +\[100%\]$", result.stdout.str(), re.M)
-

@@ -16,7 +16,9 @@ import pytest
 from tests.cli.test_cli import _run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+)
 
 
 def _chromium(*args: str) -> subprocess.CompletedProcess[str]:

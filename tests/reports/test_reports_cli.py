@@ -85,8 +85,18 @@ def test_waiving_every_failing_scenario_waives_the_requirement(tmp_path: Path) -
         "KI-R4-duplicate-bsn-race",
         "KI-R4-duplicate-bsn-sub-identificator",
     ]
-    text = "".join(f"- scenario: {s}\n  reason: r\n  ticket: T-{i}\n  expires: '{FUTURE}'\n" for i, s in enumerate(scenarios))
-    proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "dup-bsn-accepted", "--waivers", str(_waivers(tmp_path, text)))
+    text = "".join(
+        f"- scenario: {s}\n  reason: r\n  ticket: T-{i}\n  expires: '{FUTURE}'\n"
+        for i, s in enumerate(scenarios)
+    )
+    proc = _run(
+        tmp_path,
+        "--no-fuzz",
+        "--reference-variant",
+        "dup-bsn-accepted",
+        "--waivers",
+        str(_waivers(tmp_path, text)),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     row = next(r for r in _report(tmp_path)["requirements"] if r["id"] == R4)
     assert row["verdict"] == "waived"
@@ -114,13 +124,16 @@ def test_an_expired_waiver_fails_even_a_conformant_run(tmp_path: Path) -> None:
 
 def test_a_stale_waiver_fails_the_run_and_is_named(tmp_path: Path) -> None:
     waivers = _waivers(
-        tmp_path, f"- scenario: KI-R5-same-kvk-three-partijen\n  reason: was broken\n  ticket: VEND-7\n  expires: '{FUTURE}'\n"
+        tmp_path,
+        "- scenario: KI-R5-same-kvk-three-partijen\n  reason: was broken\n  ticket: VEND-7\n"
+        f"  expires: '{FUTURE}'\n",
     )
     proc = _run(tmp_path, "--no-fuzz", "--waivers", str(waivers), only="R5")
     assert proc.returncode == 1, proc.stdout[-2000:]
     problems = _report(tmp_path)["waivers"]["problems"]
     assert problems == [
-        f"stale waiver (no failure matches it): scenario KI-R5-same-kvk-three-partijen (VEND-7, expires {FUTURE}): was broken"
+        "stale waiver (no failure matches it): scenario KI-R5-same-kvk-three-partijen "
+        f"(VEND-7, expires {FUTURE}): was broken"
     ]
     assert "stale waiver (no failure matches it): scenario KI-R5-same-kvk-three-partijen" in proc.stdout
 
@@ -214,7 +227,9 @@ def test_html_escapes_what_the_target_said() -> None:
 def test_badge_names_profile_verdict_and_date() -> None:
     from conformance.reports.badge import render_badge
 
-    svg = render_badge({"profile": "klantinteracties-v1", "exit_code": 1, "finished_at": "2026-12-03T04:00:00+00:00"})
+    svg = render_badge(
+        {"profile": "klantinteracties-v1", "exit_code": 1, "finished_at": "2026-12-03T04:00:00+00:00"}
+    )
     assert "klantinteracties-v1" in svg and "non-conformant 2026-12-03" in svg and "#c62828" in svg
     assert "http://www.w3.org/2000/svg" in svg and "href" not in svg
 
