@@ -24,6 +24,7 @@ from conformance.report import build_report, terminal_table, write_report
 from conformance.reports.badge import BADGE_NAME
 from conformance.reports.bundle import BUNDLE_NAME
 from conformance.reports.html import REPORT_HTML
+from conformance.reports.junit import mark_waived
 from conformance.reports.outputs import bundle_run, write_outputs
 from conformance.reports.terminal import colour_table
 from conformance.reports.waivers import apply_waivers, load_waivers, waiver_lines
@@ -129,9 +130,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """The bundle is written last: it holds junit.xml, which pytest writes at session finish."""
+    """After pytest wrote junit.xml (at session finish): waived failures in it, then the bundle."""
     state = config.stash.get(STATE_KEY, None)
-    if state is None or state.report is None or not state.settings.bundle or state.bundle_inputs is None:
+    if state is None or state.report is None:
+        return
+    if state.waivers:
+        mark_waived(state.settings.report_dir / "junit.xml", state.report)
+    if not state.settings.bundle or state.bundle_inputs is None:
         return
     spec_path, profile = state.bundle_inputs
     bundle_run(

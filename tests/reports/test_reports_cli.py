@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import xml.etree.ElementTree as ET
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -75,6 +76,12 @@ def test_waived_failure_does_not_fail_the_run(tmp_path: Path) -> None:
     assert f"waived {R4} (VEND-12" in proc.stdout
     html = (tmp_path / "reports" / "report.html").read_text()
     assert "VEND-12" in html and "vendor fix pending" in html
+    suite = ET.parse(tmp_path / "reports" / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0" and suite.get("skipped") == "5"
+    race = next(c for c in suite.iter("testcase") if c.get("name") == "KI-R4-duplicate-bsn-race")
+    skipped = race.find("skipped")
+    assert skipped is not None and skipped.get("type") == "waived"
+    assert skipped.get("message", "").startswith("waived: vendor fix pending (VEND-12")
 
 
 def test_waiving_every_failing_scenario_waives_the_requirement(tmp_path: Path) -> None:
