@@ -182,15 +182,27 @@ def test_no_credentials_is_inconclusive_exit_4(tmp_path: Path) -> None:
     assert "needs valid credentials" in proc.stdout
 
 
-def test_validate_reports_every_error_of_a_file_with_its_line(tmp_path: Path) -> None:
+_HEAD = "id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: {level}\nsteps:\n"
+
+
+def _validate_text(
+    tmp_path: Path, text: str, *, level: str = "MUST"
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """Write one scenario file (head + ``text`` as its steps) and run ``validate`` on it; expect exit 2."""
     bad = tmp_path / "bad.scenario.yaml"
-    bad.write_text(
-        "id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: MAY\n"
-        "steps:\n  - name: s\n    request: {method: GET, path: /x}\n    expcet: {status: 200}\n"
-        "  - name: t\n    request: {method: GET, path: /y}\n    captrue: {a: b}\n"
-    )
+    bad.write_text(_HEAD.format(level=level) + text)
     proc = _cli("validate", str(bad), cwd=tmp_path)
     assert proc.returncode == 2
+    return bad, proc
+
+
+def test_validate_reports_every_error_of_a_file_with_its_line(tmp_path: Path) -> None:
+    bad, proc = _validate_text(
+        tmp_path,
+        "  - name: s\n    request: {method: GET, path: /x}\n    expcet: {status: 200}\n"
+        "  - name: t\n    request: {method: GET, path: /y}\n    captrue: {a: b}\n",
+        level="MAY",
+    )
     lines = proc.stderr.splitlines()
     assert f"{bad}:6: level: 'MAY' is not one of MUST, SHOULD" in proc.stderr
     assert f"{bad}:10: unknown key `expcet` in steps.0 (did you mean `expect`?)" in lines
@@ -199,13 +211,10 @@ def test_validate_reports_every_error_of_a_file_with_its_line(tmp_path: Path) ->
 
 
 def test_validate_reports_every_undefined_variable(tmp_path: Path) -> None:
-    bad = tmp_path / "names.scenario.yaml"
-    bad.write_text(
-        "id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: MUST\n"
-        "steps:\n  - name: s\n    request: {method: GET, path: '/x/{{ one }}'}\n"
-        "  - name: t\n    request: {method: GET, path: '/y/{{ two }}'}\n"
+    bad, proc = _validate_text(
+        tmp_path,
+        "  - name: s\n    request: {method: GET, path: '/x/{{ one }}'}\n"
+        "  - name: t\n    request: {method: GET, path: '/y/{{ two }}'}\n",
     )
-    proc = _cli("validate", str(bad), cwd=tmp_path)
-    assert proc.returncode == 2
     assert f"{bad}:9: variable `one` is used before it is defined" in proc.stderr
     assert f"{bad}:11: variable `two` is used before it is defined" in proc.stderr
