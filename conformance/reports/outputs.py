@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.evidence import curl
 from conformance.loader import scenario_files
+from conformance.profiles import Profile
 from conformance.report import REPORT_NAME, RunRecorder
 from conformance.reports.badge import BADGE_NAME, write_badge
 from conformance.reports.bundle import BUNDLE_NAME, RECORD_NAME, BundleContents, run_record, write_bundle
@@ -43,9 +44,8 @@ def write_outputs(report: dict[str, Any], ctx: RunContext) -> dict[str, Path]:
     }
 
 
-def bundle_run(ctx_settings_report_dir: Path, *, spec_path: Path, profile: Any, waivers: Path | None) -> Path:
+def bundle_run(report_dir: Path, *, spec_path: Path, profile: Profile, waivers: Path | None) -> Path:
     """``conformance-bundle.zip`` from the written outputs (call after JUnit is written)."""
-    report_dir = ctx_settings_report_dir
     contents = BundleContents()
     for name in (REPORT_NAME, REPORT_HTML, BADGE_NAME, RECORD_NAME, "junit.xml"):
         if (report_dir / name).is_file():
