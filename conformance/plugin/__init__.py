@@ -134,13 +134,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE_KEY, None)
     if state is None or state.report is None:
         return
+    xmlpath = getattr(config.option, "xmlpath", None)  # --junitxml, wherever the user put it
+    junit = Path(xmlpath) if xmlpath else state.settings.report_dir / "junit.xml"
     if state.waivers:
-        mark_waived(state.settings.report_dir / "junit.xml", state.report)
+        mark_waived(junit, state.report)
     if not state.settings.bundle or state.bundle_inputs is None:
         return
     spec_path, profile = state.bundle_inputs
     bundle_run(
-        state.settings.report_dir, spec_path=spec_path, profile=profile, waivers=state.settings.waivers
+        state.settings.report_dir,
+        spec_path=spec_path,
+        profile=profile,
+        waivers=state.settings.waivers,
+        junit=junit,
     )
 
 

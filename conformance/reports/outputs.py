@@ -44,12 +44,15 @@ def write_outputs(report: dict[str, Any], ctx: RunContext) -> dict[str, Path]:
     }
 
 
-def bundle_run(report_dir: Path, *, spec_path: Path, profile: Profile, waivers: Path | None) -> Path:
+def bundle_run(
+    report_dir: Path, *, spec_path: Path, profile: Profile, waivers: Path | None, junit: Path
+) -> Path:
     """``conformance-bundle.zip`` from the written outputs (call after JUnit is written)."""
     contents = BundleContents()
-    for name in (REPORT_NAME, REPORT_HTML, BADGE_NAME, RECORD_NAME, "junit.xml"):
-        if (report_dir / name).is_file():
-            contents.add_file(name, report_dir / name)
+    for name in (REPORT_NAME, REPORT_HTML, BADGE_NAME, RECORD_NAME):
+        contents.add_file(name, report_dir / name)
+    if junit.is_file():
+        contents.add_file("junit.xml", junit)
     for path in sorted((report_dir / "evidence").glob("*.json")):
         contents.add_file(f"evidence/{path.name}", path)
     contents.add_file(f"contract/{spec_path.name}", spec_path)

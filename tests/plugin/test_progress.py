@@ -116,3 +116,23 @@ def test_a_plain_test_keeps_pytest_s_own_progress(pytester: pytest.Pytester) -> 
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert re.search(r"^test_plain.py \. +\[100%\]$", result.stdout.str(), re.M)
+
+
+def test_plain_pytest_takes_waivers_and_bundle_with_its_own_junit_path(
+    pytester: pytest.Pytester, toy: str
+) -> None:
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    _two(pytester)
+    waivers = pytester.path / "w.yaml"
+    waivers.write_text("- scenario: KI-FAIL\n  reason: known\n  ticket: T-1\n  expires: '2999-12-31'\n")
+    junit = pytester.path / "elsewhere" / "results.xml"
+    result = pytester.runpytest(
+        *_args(pytester, toy), "--waivers", str(waivers), "--bundle", "true", f"--junitxml={junit}"
+    )
+    assert "waived KI-FAIL (T-1, expires 2999-12-31): known" in result.stdout.str()
+    case = next(c for c in ET.parse(junit).iter("testcase") if c.get("name") == "KI-FAIL")
+    assert case.find("failure") is None and case.find("skipped") is not None
+    with zipfile.ZipFile(pytester.path / "reports" / "conformance-bundle.zip") as archive:
+        assert archive.read("junit.xml") == junit.read_bytes()
