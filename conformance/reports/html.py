@@ -160,6 +160,27 @@ def _findings(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _fuzzing(report: dict[str, Any]) -> str:
+    fuzz = report["sections"].get("fuzz")
+    if not fuzz:
+        return '<section id="fuzzing"><h2>Contract fuzzing</h2><p>Fuzzing did not run.</p></section>'
+    cut = f", cut short: {fuzz.get('cut_short_reason')}" if fuzz.get("cut_short") else ""
+    rows = "".join(
+        f"<tr><td>{_e(name)}</td><td>{_e(unit.get('cases'))}</td><td>{_e(unit.get('requests'))}</td>"
+        f"<td>{_e(unit.get('findings'))}</td>"
+        f"<td>{_e(unit.get('skipped') or unit.get('error') or '')}</td></tr>"
+        for name, unit in (fuzz.get("units") or {}).items()
+    )
+    return (
+        '<section id="fuzzing"><h2>Contract fuzzing</h2>'
+        f"<p>Seed {_e(fuzz.get('seed'))}, phases {_e(', '.join(fuzz.get('phases', [])))}, "
+        f"{_e(fuzz.get('cases'))} cases{_e(cut)}; "
+        f"request log sha256 {_e(fuzz.get('request_log_sha256'))}.</p>"
+        "<table><thead><tr><th>unit</th><th>cases</th><th>requests</th><th>findings</th><th>note</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
 def _cleanup_and_waivers(report: dict[str, Any]) -> str:
     cleanup = report["cleanup"]
     fuzz = (report["sections"].get("fuzz") or {}).get("cleanup")
@@ -203,6 +224,7 @@ def render_html(
         + _requirements(report)
         + _scenarios(report, catalogue, evidence, reproductions)
         + _findings(report)
+        + _fuzzing(report)
         + _cleanup_and_waivers(report)
     )
     return (

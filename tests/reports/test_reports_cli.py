@@ -268,3 +268,21 @@ def test_summary_command_prints_the_verdict_in_markdown(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stdout.startswith("## klanten-conformance: **non-conformant** (p)")
     assert "| KLOK01-R1 | MUST | fail | &lt;i&gt;r&lt;/i&gt; |" in proc.stdout
+
+
+def test_html_report_shows_fuzzing_per_operation() -> None:
+    from conformance.catalogue import Catalogue
+    from conformance.reports.html import render_html
+
+    report = json.loads((Path(__file__).parent / "minimal-report.json").read_text())
+    report["sections"]["fuzz"] = {
+        "seed": 7,
+        "phases": ["examples"],
+        "cases": 12,
+        "cut_short": False,
+        "request_log_sha256": "ab",
+        "units": {"POST /partijen": {"cases": 12, "requests": 13, "findings": 0, "skipped": None}},
+    }
+    html = render_html(report, Catalogue(()), {}, {})
+    assert "<td>POST /partijen</td><td>12</td><td>13</td><td>0</td>" in html
+    assert "Seed 7, phases examples, 12 cases" in html
