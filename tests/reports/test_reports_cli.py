@@ -209,7 +209,7 @@ def test_html_report_is_self_contained_structured_and_escaped(tmp_path: Path) ->
     page = _Page()
     page.feed(html)
     assert page.external == []
-    assert {"header", "requirements", "scenarios", "findings", "cleanup", "waivers"} <= page.ids
+    assert {"header", "requirements", "scenarios", "findings", "fuzzing", "cleanup", "waivers"} <= page.ids
     assert {"req-KLOK01-R4", "scn-KI-R4-duplicate-bsn-race"} <= page.ids
     text = "".join(page.text)
     assert "Bij een persoon" in text or "BSN" in text  # a quoted seed sentence of R4
