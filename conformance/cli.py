@@ -29,7 +29,7 @@ EXIT_CODES_HELP = """exit codes:
   130  interrupted
 """
 
-_RUN_OPTIONS_SKIPPED = {"fuzz", "contract"}  # offered as --no-fuzz / --no-contract instead
+_RUN_OPTIONS_SKIPPED = {"fuzz", "contract", "bundle"}  # offered as --no-fuzz / --no-contract / --bundle
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +55,14 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const=False,
         help="Do not validate scenario responses against the contract.",
+    )
+    parser.add_argument(
+        "--bundle",
+        dest="bundle",
+        action="store_const",
+        const=True,
+        help="Also write conformance-bundle.zip: reports, redacted evidence, contract, scenarios and a "
+        "SHA-256 manifest (check it with `verify-bundle`).",
     )
     parser.add_argument(
         "pytest_args",
@@ -95,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, help="Files or folders (default: the shipped scenarios)."
     )
 
+    verify = commands.add_parser(
+        "verify-bundle",
+        help="Check a conformance-bundle.zip offline: hashes, and every verdict re-derived.",
+        description="Check every SHA-256 of the bundle's manifest and decide every requirement verdict "
+        "again from the recorded scenario results; exit 1 on any mismatch. The target is not contacted.",
+    )
+    verify.add_argument("bundle", type=Path, help="The conformance-bundle.zip to check.")
+
+    summary = commands.add_parser(
+        "summary", help="Print a Markdown summary of a conformance report (for a CI job summary)."
+    )
+    summary.add_argument("report", type=Path, help="conformance-report.json of a run.")
+
     requirements = commands.add_parser("requirements", help="Print the requirement catalogue with coverage.")
     requirements.add_argument("--profile", default=None, help="Profile (default klantinteracties-v1).")
     requirements.add_argument("--json", action="store_true", help="Machine-readable output.")
@@ -121,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "fuzz": _fuzz,
         "validate": _validate,
+        "verify-bundle": _verify_bundle,
+        "summary": _summary,
         "requirements": _requirements,
         "variants": _variants,
         "serve": _serve,
@@ -157,7 +180,7 @@ def _fuzz(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from conformance.loader import check_collection, load_scenario, scenario_files
+    from conformance.loader import check_collection, scenario_errors, scenario_files
     from conformance.plugin.items import known_requirement_ids
     from conformance.resources import scenarios_dir
 
@@ -165,15 +188,40 @@ def _validate(args: argparse.Namespace) -> int:
     errors: list[ScenarioFormatError] = []
     scenarios = []
     for path in files:
-        try:
-            scenarios.append(load_scenario(path))
-        except ScenarioFormatError as exc:
-            errors.append(exc)
+        scenario, problems = scenario_errors(path)  # every error of the file, not only the first
+        errors.extend(problems)
+        if scenario is not None:
+            scenarios.append(scenario)
     errors.extend(check_collection(scenarios, known_requirement_ids()))
     for error in errors:
         print(error, file=sys.stderr)
     print(f"{len(files)} scenario file(s), {len(errors)} error(s)")
     return int(ExitCode.USAGE_OR_FORMAT if errors or not files else ExitCode.CONFORMANT)
+
+
+def _verify_bundle(args: argparse.Namespace) -> int:
+    from conformance.reports.bundle import verify_bundle
+
+    problems = verify_bundle(args.bundle)
+    for problem in problems:
+        print(f"MISMATCH {problem}", file=sys.stderr)
+    if problems:
+        print(f"{args.bundle}: {len(problems)} problem(s); the bundle cannot be trusted")
+        return 1
+    print(f"{args.bundle}: every hash matches and every requirement verdict re-derives")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from conformance.reports.summary import markdown_summary
+
+    try:
+        report = json.loads(args.report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"klanten-conformance: cannot read {args.report}: {exc}", file=sys.stderr)
+        return int(ExitCode.USAGE_OR_FORMAT)
+    print(markdown_summary(report), end="")
+    return 0
 
 
 def _requirements(args: argparse.Namespace) -> int:

@@ -153,6 +153,19 @@ OPTIONS: tuple[Option, ...] = (
         convert=int,
         metavar="N",
     ),
+    Option(
+        "waivers",
+        "YAML list of accepted deviations {requirement|scenario, reason, ticket, expires}; "
+        "a waived failure does not fail the run, an expired or stale waiver does.",
+        convert=Path,
+        metavar="FILE",
+    ),
+    Option(
+        "bundle",
+        "Also write conformance-bundle.zip (reports, evidence, contract, scenarios, SHA-256 manifest).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
 )
 OPTIONS_BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -182,6 +195,8 @@ class Settings:
     fuzz_max_time: float = 120.0
     fuzz_phases: str = "examples,coverage,fuzzing,stateful"
     seed: int = 20221206
+    waivers: Path | None = None
+    bundle: bool = False
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)

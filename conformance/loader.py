@@ -105,6 +105,36 @@ def validate_document(data: Any, file: str) -> None:
         raise _describe(error, data, file)
 
 
+def schema_errors(data: Any, file: str) -> list[ScenarioFormatError]:
+    """Every schema error of ``data`` (one per unknown key), ordered by line."""
+    out: list[ScenarioFormatError] = []
+    for error in _validator().iter_errors(data):
+        relevant = best_match([error]) or error
+        if relevant.validator == "additionalProperties" and isinstance(relevant.instance, dict):
+            allowed = set(relevant.schema.get("properties", {}))
+            for extra in sorted(set(relevant.instance) - allowed):
+                where = ".".join(str(p) for p in relevant.absolute_path) or "<top level>"
+                out.append(
+                    ScenarioFormatError(
+                        file,
+                        line_of(data, [*relevant.absolute_path, extra]),
+                        f"unknown key `{extra}` in {where}",
+                        key=extra,
+                        suggestion=_suggest(extra, allowed),
+                    )
+                )
+        else:
+            out.append(_describe(relevant, data, file))
+    return _unique_by_line(out)
+
+
+def _unique_by_line(errors: Iterable[ScenarioFormatError]) -> list[ScenarioFormatError]:
+    seen: dict[str, ScenarioFormatError] = {}
+    for error in errors:
+        seen.setdefault(str(error), error)
+    return sorted(seen.values(), key=lambda e: (e.line or 0, e.message))
+
+
 def _statuses(value: Any) -> tuple[StatusItem, ...]:
     if value is None:
         return ()
@@ -191,28 +221,40 @@ def _step(raw: Any) -> Step:
 
 def _check_names(data: Any, file: str) -> None:
     """Every template name must be defined before the place it is used."""
+    errors = _name_errors(data, file)
+    if errors:
+        raise errors[0]
+
+
+def _name_errors(data: Any, file: str) -> list[ScenarioFormatError]:
+    """Every use of an unknown generator or of a variable before its definition, in file order."""
     known = set(BUILTIN_NAMES)
+    errors: list[ScenarioFormatError] = []
 
     def check(value: Any, path: list[str | int]) -> None:
         for name in names_in(value):
             if name.startswith("gen."):
                 gen = name[4:]
                 if gen not in GENERATOR_NAMES:
-                    raise ScenarioFormatError(
-                        file,
-                        line_of(data, path),
-                        f"unknown generator `{name}`",
-                        key=name,
-                        suggestion=_suggest(gen, GENERATOR_NAMES),
+                    errors.append(
+                        ScenarioFormatError(
+                            file,
+                            line_of(data, path),
+                            f"unknown generator `{name}`",
+                            key=name,
+                            suggestion=_suggest(gen, GENERATOR_NAMES),
+                        )
                     )
             elif name not in known:
-                raise ScenarioFormatError(
-                    file,
-                    line_of(data, path),
-                    f"variable `{name}` is used before it is defined",
-                    key=name,
-                    suggestion=_suggest(name, known)
-                    or "define it under `vars` or capture it in an earlier step",
+                errors.append(
+                    ScenarioFormatError(
+                        file,
+                        line_of(data, path),
+                        f"variable `{name}` is used before it is defined",
+                        key=name,
+                        suggestion=_suggest(name, known)
+                        or "define it under `vars` or capture it in an earlier step",
+                    )
                 )
 
     for name, value in (data.get("vars") or {}).items():
@@ -223,6 +265,7 @@ def _check_names(data: Any, file: str) -> None:
             check(step.get(key), ["steps", index, key])
         known.update(step.get("capture") or {})
         check(step.get("cleanup"), ["steps", index, "cleanup"])
+    return errors
 
 
 def parse_scenario(data: Any, path: Path) -> Scenario:
@@ -251,6 +294,18 @@ def parse_scenario(data: Any, path: Path) -> Scenario:
 def load_scenario(path: Path) -> Scenario:
     """Load, validate and build one scenario file."""
     return parse_scenario(load_yaml(path), path)
+
+
+def scenario_errors(path: Path) -> tuple[Scenario | None, list[ScenarioFormatError]]:
+    """Every format error of one file (for ``validate``), or its scenario when there is none."""
+    try:
+        data = load_yaml(path)
+    except ScenarioFormatError as exc:  # a YAML syntax error: nothing after it can be read
+        return None, [exc]
+    errors = schema_errors(data, str(path)) or _unique_by_line(_name_errors(data, str(path)))
+    if errors:
+        return None, errors
+    return parse_scenario(data, path), []
 
 
 def scenario_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -15,14 +15,16 @@ class Verdict(enum.StrEnum):
     INCONCLUSIVE = "inconclusive"
     NOT_APPLICABLE = "not-applicable"
     NOT_TESTED = "not-tested"
+    WAIVED = "waived"  # a failure accepted by an active waiver (``--waivers``); never set by judging
 
 
 # Worst first. A requirement is as bad as its worst scenario: one failure outweighs any number of
 # passes, and an error means we could not tell, which outweighs inconclusive and pass.
 _SEVERITY = {
-    Verdict.FAIL: 5,
-    Verdict.ERROR: 4,
-    Verdict.INCONCLUSIVE: 3,
+    Verdict.FAIL: 6,
+    Verdict.ERROR: 5,
+    Verdict.INCONCLUSIVE: 4,
+    Verdict.WAIVED: 3,
     Verdict.PASS: 2,
     Verdict.NOT_APPLICABLE: 1,
     Verdict.NOT_TESTED: 0,

@@ -7,6 +7,7 @@ when fuzzing is on. At session end the conformance report is written and its tab
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,17 @@ import pytest
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
+from conformance.plugin import progress
 from conformance.plugin.items import ScenarioFile
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
 from conformance.report import build_report, terminal_table, write_report
+from conformance.reports.badge import BADGE_NAME
+from conformance.reports.bundle import BUNDLE_NAME
+from conformance.reports.html import REPORT_HTML
+from conformance.reports.junit import mark_waived
+from conformance.reports.outputs import bundle_run, write_outputs
+from conformance.reports.terminal import colour_table
+from conformance.reports.waivers import apply_waivers, load_waivers, waiver_lines
 
 _DEST = "klanten_conformance_"
 
@@ -56,15 +65,19 @@ def _settings(config: pytest.Config) -> Settings:
     return resolve(cli, os.environ, file)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's terminal plugin has made the reporter we replace
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(id): the scenario verifies this catalogue requirement")
     config.addinivalue_line("markers", "allure_label: allure label (registered here for --strict-markers)")
+    config.addinivalue_line("markers", "allure_description: allure description (for --strict-markers)")
     try:
         settings = _settings(config)
         settings.load_profile()
+        waivers = load_waivers(settings.waivers) if settings.waivers else None
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
-    config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
+    config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings), waivers=waivers)
+    progress.install(config)
 
 
 def _fuzz_spec(settings: Settings) -> Path | None:
@@ -103,18 +116,60 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if ctx.server is None
             else f"embedded reference ({ctx.settings.reference_variant})",
             spec_path=ctx.spec_path,
+            extra={"run_id": ctx.settings.run_id, "seed": ctx.settings.seed},
         )
+        if state.waivers is not None:
+            today = datetime.datetime.now(datetime.UTC).date()
+            apply_waivers(report, state.waivers, today=today, file=str(ctx.settings.waivers))
         write_report(report, ctx.recorder, ctx.settings.report_dir)
+        write_outputs(report, ctx)
         state.report = report
+        state.bundle_inputs = (ctx.spec_path, ctx.profile)
     finally:
         ctx.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest wrote junit.xml (at session finish): waived failures in it, then the bundle."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or state.report is None:
+        return
+    xmlpath = getattr(config.option, "xmlpath", None)  # --junitxml, wherever the user put it
+    junit = Path(xmlpath) if xmlpath else state.settings.report_dir / "junit.xml"
+    if state.waivers:
+        mark_waived(junit, state.report)
+    if not state.settings.bundle or state.bundle_inputs is None:
+        return
+    spec_path, profile = state.bundle_inputs
+    bundle_run(
+        state.settings.report_dir,
+        spec_path=spec_path,
+        profile=profile,
+        waivers=state.settings.waivers,
+        junit=junit,
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scenarios in requirement order (R1, R3, R4, … R11), so progress reads like the catalogue."""
+    progress.sort_by_requirement(items)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     state = terminalreporter.config.stash.get(STATE_KEY, None)
     if state is None or state.report is None:
         return
-    terminalreporter.write_sep("=", "klanten-conformance: verdict per requirement")
-    terminalreporter.write_line(terminal_table(state.report))
-    report_path = state.settings.report_dir / "conformance-report.json"
-    terminalreporter.write_line(f"report: {report_path}")
+    table = terminal_table(state.report)
+    if terminalreporter.verbosity <= -2:  # -qq: only the totals and where the report is
+        table = "\n".join(line for line in table.splitlines() if line.startswith("requirements: "))
+    else:
+        terminalreporter.write_sep("=", "klanten-conformance: verdict per requirement")
+    terminalreporter.write_line(colour_table(table, state.report, terminalreporter._tw.markup))
+    for line in waiver_lines(state.report):
+        terminalreporter.write_line(line)
+    report_dir = state.settings.report_dir
+    terminalreporter.write_line(f"report: {report_dir / 'conformance-report.json'}")
+    if terminalreporter.verbosity > -2:
+        terminalreporter.write_line(f"html: {report_dir / REPORT_HTML}   badge: {report_dir / BADGE_NAME}")
+        if state.settings.bundle:
+            terminalreporter.write_line(f"bundle: {report_dir / BUNDLE_NAME}")

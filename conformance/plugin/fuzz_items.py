@@ -22,6 +22,8 @@ from conformance.errors import ToolError
 from conformance.failures import ConformanceFailure
 from conformance.fuzz import CHECK_REQUIREMENTS, FuzzOptions, FuzzSession, Unit, UnitOutcome, plan
 from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL
+from conformance.plugin.items import allure_epic
+from conformance.plugin.progress import FUZZ_CASES_PROPERTY
 from conformance.plugin.state import get_context, get_state
 from conformance.results import ContractFinding
 
@@ -122,6 +124,7 @@ class FuzzItem(pytest.Item):
         session = self.parent.fuzz_session()
         outcome = session.run_unit(self.unit.name)
         self.outcome = outcome
+        self.user_properties.append((FUZZ_CASES_PROPERTY, outcome.cases))
         if outcome.skipped is not None:
             pytest.skip(outcome.skipped)
         if outcome.error is not None and not outcome.findings:
@@ -132,6 +135,7 @@ class FuzzItem(pytest.Item):
         if outcome is None:
             return
         allure.dynamic.title(f"fuzz {self.unit.name}")
+        allure.dynamic.epic(allure_epic(get_context(self.config).profile))
         allure.attach(
             json.dumps(
                 {

@@ -16,16 +16,24 @@ import pytest
 
 from conformance.catalogue import load_catalogue_file
 from conformance.errors import ScenarioFormatError, ToolError
+from conformance.evidence import curl
 from conformance.failures import ConformanceFailure
 from conformance.loader import check_collection, load_scenario
 from conformance.model import Scenario
 from conformance.plugin.state import get_context, get_state
+from conformance.profiles import Profile
+from conformance.reports.failure import failing_exchange
 from conformance.resources import specs_dir
 from conformance.results import ScenarioResult
 from conformance.runner import ScenarioRunner
 from conformance.verdicts import Verdict
 
 _KNOWN: set[str] | None = None
+
+
+def allure_epic(profile: Profile) -> str:
+    """Allure epic: the standard and its version, e.g. ``klantinteracties-v1 (API 0.9.0)``."""
+    return f"{profile.name} (API {profile.api_version})"
 
 
 def known_requirement_ids() -> set[str]:
@@ -109,8 +117,23 @@ class ScenarioItem(pytest.Item):
             raise self.result.failure
 
     def _attach_evidence(self, result: ScenarioResult) -> None:
+        ctx = get_context(self.config)
         allure.dynamic.title(self.scenario.title)
-        allure.dynamic.description(self.scenario.description)
+        allure.dynamic.epic(allure_epic(ctx.profile))
+        allure.dynamic.story(self.scenario.id)
+        texts = [self.scenario.description]
+        for requirement_id in self.scenario.verifies:
+            allure.dynamic.feature(requirement_id)
+            requirement = ctx.catalogue.get(requirement_id)
+            if requirement is None:
+                continue
+            # ``--allure-link-pattern requirement:https://…/report.html#req-{}`` makes it a URL.
+            allure.dynamic.link(requirement_id, link_type="requirement", name=requirement_id)
+            texts.append(
+                f"{requirement_id} ({requirement.section}):\n> {requirement.quote}\n\n{requirement.statement}"
+            )
+        # allure-pytest sets the description from this marker after setup (a dynamic call would be lost).
+        self.add_marker(pytest.mark.allure_description("\n\n".join(texts)))
         for exchange in result.exchanges:
             allure.attach(
                 json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False),
@@ -128,6 +151,10 @@ class ScenarioItem(pytest.Item):
         if self.result is not None and self.result.exchanges:
             lines.append("exchanges:")
             lines.extend(f"  {e.summary()}" for e in self.result.exchanges[-6:])
+            failing = failing_exchange(self.result.exchanges, getattr(exc, "step", None))
+            if failing is not None:
+                lines.append(f"reproduce ({failing.step}):")
+                lines.append(f"  {curl(failing)}")
         return "\n".join(lines)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

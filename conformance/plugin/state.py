@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from conformance.config import Settings
+from conformance.profiles import Profile
+from conformance.reports.waivers import Waiver
 from conformance.session import RunContext
 
 
@@ -24,6 +26,8 @@ class PluginState:
     seen_ids: dict[str, Path] = field(default_factory=dict)
     report: dict[str, Any] | None = None
     fuzz_spec: Path | None = None  # the contract file that collects as fuzz items (resolved once)
+    bundle_inputs: tuple[Path, Profile] | None = None  # contract and profile, for the bundle
+    waivers: list[Waiver] | None = None  # --waivers, loaded and validated at configure time
 
     def context(self) -> RunContext:
         """Open the run context once; a failure to open is remembered and raised for every item."""

@@ -180,3 +180,41 @@ def test_no_credentials_is_inconclusive_exit_4(tmp_path: Path) -> None:
     assert proc.returncode == 4, proc.stdout[-3000:]
     assert re.search(r"KLOK01-R5 +MUST +inconclusive", proc.stdout)
     assert "needs valid credentials" in proc.stdout
+
+
+_HEAD = "id: X\ntitle: t\ndescription: d\nverifies: [KLOK01-R1]\nprofiles: [p]\nlevel: {level}\nsteps:\n"
+
+
+def _validate_text(
+    tmp_path: Path, text: str, *, level: str = "MUST"
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """Write one scenario file (head + ``text`` as its steps) and run ``validate`` on it; expect exit 2."""
+    bad = tmp_path / "bad.scenario.yaml"
+    bad.write_text(_HEAD.format(level=level) + text)
+    proc = _cli("validate", str(bad), cwd=tmp_path)
+    assert proc.returncode == 2
+    return bad, proc
+
+
+def test_validate_reports_every_error_of_a_file_with_its_line(tmp_path: Path) -> None:
+    bad, proc = _validate_text(
+        tmp_path,
+        "  - name: s\n    request: {method: GET, path: /x}\n    expcet: {status: 200}\n"
+        "  - name: t\n    request: {method: GET, path: /y}\n    captrue: {a: b}\n",
+        level="MAY",
+    )
+    lines = proc.stderr.splitlines()
+    assert f"{bad}:6: level: 'MAY' is not one of MUST, SHOULD" in proc.stderr
+    assert f"{bad}:10: unknown key `expcet` in steps.0 (did you mean `expect`?)" in lines
+    assert any(line.startswith(f"{bad}:13: unknown key `captrue` in steps.1") for line in lines)
+    assert "1 scenario file(s), 3 error(s)" in proc.stdout
+
+
+def test_validate_reports_every_undefined_variable(tmp_path: Path) -> None:
+    bad, proc = _validate_text(
+        tmp_path,
+        "  - name: s\n    request: {method: GET, path: '/x/{{ one }}'}\n"
+        "  - name: t\n    request: {method: GET, path: '/y/{{ two }}'}\n",
+    )
+    assert f"{bad}:9: variable `one` is used before it is defined" in proc.stderr
+    assert f"{bad}:11: variable `two` is used before it is defined" in proc.stderr

@@ -1,0 +1,169 @@
+"""The certification bundle and its offline check.
+
+``conformance-bundle.zip`` holds the reports (JSON, HTML, JUnit, badge), the redacted evidence,
+the run record (every scenario result and contract finding the verdicts were decided from), the
+contract, the requirement catalogues and scenario files used, the waiver file, the suite version,
+and ``manifest.json`` with a SHA-256 per file. ``verify_bundle`` checks every hash, then decides
+every requirement verdict again from the run record with the same function the run used
+(``report.requirement_verdicts``, then the waiver post-pass), and compares. The bundle is not
+signed: it proves internal consistency, not who made it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.catalogue import load_catalogues
+from conformance.report import REPORT_NAME, RunRecorder, requirement_verdicts
+from conformance.reports.waivers import apply_waivers, load_waivers
+from conformance.results import ContractFinding, ScenarioResult
+from conformance.verdicts import Verdict
+
+BUNDLE_NAME = "conformance-bundle.zip"
+RECORD_NAME = "run-record.json"
+MANIFEST = "manifest.json"
+
+
+def run_record(recorder: RunRecorder, *, profile: str, catalogues: Iterable[str]) -> dict[str, Any]:
+    """What the verdicts were decided from, as data (scenario results, findings, checked ids)."""
+    return {
+        "profile": profile,
+        "catalogues": list(catalogues),
+        "scenarios": [s.to_dict() for s in sorted(recorder.scenarios, key=lambda s: s.scenario_id)],
+        "contract_findings": [f.to_dict() for f in recorder.contract_findings],
+        "contract_checked": sorted(recorder.contract_checked),
+    }
+
+
+def recorder_from(record: dict[str, Any]) -> RunRecorder:
+    """A recorder holding what ``record`` recorded (the inverse of ``run_record`` for judging)."""
+    recorder = RunRecorder()
+    for raw in record["scenarios"]:
+        recorder.scenarios.append(
+            ScenarioResult(raw["id"], list(raw["verifies"]), Verdict(raw["verdict"]), raw["message"])
+        )
+    recorder.contract_findings.extend(ContractFinding(**f) for f in record["contract_findings"])
+    recorder.contract_checked.update(record["contract_checked"])
+    return recorder
+
+
+@dataclass
+class BundleContents:
+    """Files to bundle: archive name → bytes."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+
+    def add_file(self, name: str, path: Path) -> None:
+        self.files[name] = path.read_bytes()
+
+
+def write_bundle(contents: BundleContents, path: Path) -> Path:
+    """Write the zip with ``VERSION`` and ``manifest.json`` (sha256 of every other file)."""
+    contents.add("VERSION", f"klanten-conformance {__version__}\n".encode())
+    manifest = {
+        "suite_version": __version__,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(contents.files.items())},
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(contents.files.items()):
+            archive.writestr(name, data)
+        archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+    return path
+
+
+def verify_bundle(path: Path) -> list[str]:
+    """Every problem found in the bundle at ``path``; empty when it is consistent."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [f"cannot open {path}: {exc}"]
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return [f"{MANIFEST} is missing"]
+        manifest = json.loads(archive.read(MANIFEST))
+        listed: dict[str, str] = manifest["files"]
+        problems = [f"{name}: not in the manifest" for name in sorted(names - set(listed) - {MANIFEST})]
+        problems += [f"{name}: listed in the manifest but missing" for name in sorted(set(listed) - names)]
+        for name, digest in sorted(listed.items()):
+            if name in names and hashlib.sha256(archive.read(name)).hexdigest() != digest:
+                problems.append(f"{name}: sha256 differs from the manifest (the file was modified)")
+        if REPORT_NAME not in names or RECORD_NAME not in names:
+            return [*problems, f"{REPORT_NAME} or {RECORD_NAME} is missing: verdicts cannot be re-derived"]
+        report = json.loads(archive.read(REPORT_NAME))
+        record = json.loads(archive.read(RECORD_NAME))
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for name in names:
+                if name.startswith(("catalogues/", "waivers/")):
+                    target = folder / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(name))
+            problems += _rederive(report, record, folder)
+    return problems
+
+
+def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> list[str]:
+    catalogue = load_catalogues(record["catalogues"], folder=folder / "catalogues")
+    rows = requirement_verdicts(catalogue, record["profile"], recorder_from(record))
+    derived: dict[str, Any] = {
+        "requirements": [r.to_dict() for r in rows],
+        "scenarios": [dict(s) for s in record["scenarios"]],
+        "totals": {},
+        "exit_code": 0,
+    }
+    # The same post-pass as the run (with no waiver file it only recomputes the exit code).
+    waiver_files = sorted((folder / "waivers").glob("*"))
+    waivers = load_waivers(waiver_files[0]) if waiver_files else []
+    day = datetime.date.fromisoformat(str(report["finished_at"])[:10])
+    derived = apply_waivers(derived, waivers, today=day)
+    problems = []
+    reported = {r["id"]: r["verdict"] for r in report["requirements"]}
+    for row in derived["requirements"]:
+        if reported.get(row["id"]) != row["verdict"]:
+            problems.append(
+                f"{row['id']}: the report says {reported.get(row['id'])!r}, "
+                f"the recorded results give {row['verdict']!r}"
+            )
+    for extra in sorted(set(reported) - {r["id"] for r in derived["requirements"]}):
+        problems.append(f"{extra}: in the report but in no bundled catalogue")
+    if report["exit_code"] != derived["exit_code"]:
+        problems.append(
+            f"exit code: the report says {report['exit_code']}, the verdicts give {derived['exit_code']}"
+        )
+    return problems
+
+
+def read_member(path: Path, name: str) -> bytes:
+    """One file of a bundle (tests and tools)."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def rewrite_member(path: Path, name: str, data: bytes, *, fix_manifest: bool) -> None:
+    """Replace one file of a bundle, optionally updating its hash (how a forger would; for tests)."""
+    with zipfile.ZipFile(path) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    files[name] = data
+    if fix_manifest:
+        manifest = json.loads(files[MANIFEST])
+        manifest["files"][name] = hashlib.sha256(data).hexdigest()
+        files[MANIFEST] = json.dumps(manifest).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for n, d in files.items():
+            archive.writestr(n, d)
+    path.write_bytes(buffer.getvalue())
