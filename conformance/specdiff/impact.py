@@ -94,23 +94,34 @@ def _literal(value: Any) -> bool:
     return not (isinstance(value, str) and "{{" in value) and not isinstance(value, dict | list)
 
 
-def _refused_value(change: Change, value: Any) -> str | None:
-    """Why the new contract refuses a literal value a scenario sends, if it does."""
-    if not _literal(value):
+def _violation(kind: str, constraint: Any, value: Any) -> str | None:
+    """How a literal value breaks one constraint (enum, type, pattern, length), if it does."""
+    if constraint is None:
         return None
-    if change.kind == "enum" and isinstance(change.new, list) and isinstance(value, str):
-        return f"sends {value!r}, not in the new enum" if value not in change.new else None
-    if change.kind == "type" and isinstance(change.new, list):
-        kind = _JSON_TYPES.get(type(value))
-        allowed = set(change.new) | ({"integer"} if "number" in change.new else set())
-        return f"sends a {kind}, the field is now {'/'.join(change.new)}" if kind not in allowed else None
-    if change.kind == "pattern" and isinstance(change.new, str) and isinstance(value, str):
-        return f"sends {value!r}, not matching {change.new}" if not re.search(change.new, value) else None
-    if change.kind == "length" and isinstance(change.new, list) and isinstance(value, str):
-        low, high = change.new
+    if kind == "enum" and isinstance(value, str):
+        return f"sends {value!r}, not in the enum" if value not in constraint else None
+    if kind == "type":
+        allowed = set(constraint) | ({"integer"} if "number" in constraint else set())
+        found = _JSON_TYPES.get(type(value))
+        return f"sends a {found}, the field is {'/'.join(constraint)}" if found not in allowed else None
+    if kind == "pattern" and isinstance(value, str):
+        return f"sends {value!r}, not matching {constraint}" if not re.search(constraint, value) else None
+    if kind == "length" and isinstance(value, str):
+        low, high = constraint
         if (low is not None and len(value) < low) or (high is not None and len(value) > high):
-            return f"sends {value!r}, outside the new length {low}..{high}"
+            return f"sends {value!r}, outside the length {low}..{high}"
     return None
+
+
+def _refused_value(change: Change, value: Any) -> str | None:
+    """Why the new contract refuses a literal value the old one accepted (a scenario sending an
+    invalid value on purpose, e.g. an unknown codeRegister, is not broken by the change)."""
+    if not _literal(value) or change.kind not in ("enum", "type", "pattern", "length"):
+        return None
+    if _violation(change.kind, change.old, value) is not None:
+        return None
+    reason = _violation(change.kind, change.new, value)
+    return f"{reason} any more" if reason else None
 
 
 def _required_now(change: Change) -> bool:
