@@ -292,6 +292,8 @@ def compare_operation(old: Operation, new: Operation, old_spec: Spec, new_spec: 
     if old.security != new.security:
         if ANONYMOUS in old.security and ANONYMOUS not in new.security:
             effect = "tighter"
+        elif ANONYMOUS in new.security and ANONYMOUS not in old.security:
+            effect = "looser"  # credentials that are no longer needed are still accepted
         else:
             effect = set_effect(old.security, new.security)
         yield at("security", "request").change(
