@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conformance.specdiff.load import Spec, spec_from_document
 
@@ -92,3 +97,46 @@ def document(**schemas: Any) -> dict[str, Any]:
 
 def spec(doc: dict[str, Any], name: str = "old") -> Spec:
     return spec_from_document(doc, f"/in-memory/{name}.yaml")
+
+
+class _SpecHandler(http.server.BaseHTTPRequestHandler):
+    """Serves ``body`` at ``/api/openapi.yaml`` and 404 elsewhere."""
+
+    body = b""
+
+    def do_GET(self) -> None:
+        found = self.path == "/api/openapi.yaml"
+        payload = self.body if found else b"not found"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "application/vnd.oai.openapi")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@contextlib.contextmanager
+def serve_spec(body: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 (free port) serving ``body`` as its contract; yields the API root."""
+    handler = type("Handler", (_SpecHandler,), {"body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def altered_contract(contract: Path, *, drop_destroy: bool = True) -> bytes:
+    """The project's contract with ``indicatieActief`` of a partij typed as a string and, unless
+    told otherwise, DELETE /partijen/{uuid} left out."""
+    doc = yaml.safe_load(contract.read_text(encoding="utf-8"))
+    doc["components"]["schemas"]["Partij"]["properties"]["indicatieActief"] = {"type": "string"}
+    if drop_destroy:
+        del doc["paths"]["/partijen/{uuid}"]["delete"]
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode("utf-8")
