@@ -65,6 +65,7 @@ def summarise(diff: SpecDiff | None) -> dict[str, Any]:
             "breaking": [],
         }
     breaking = [c for c in diff.changes if c.breaking_for_clients]
+    missing = [f"{c.operation} ({c.old_operation_id})" for c in diff.of_kind("operation-removed")]
     return {
         "identical": False,
         **{
@@ -74,9 +75,8 @@ def summarise(diff: SpecDiff | None) -> dict[str, Any]:
         },
         "contract_version": diff.old.version,
         "served_version": diff.new.version,
-        "missing_operations": [
-            f"{c.operation} ({c.old_operation_id})" for c in diff.of_kind("operation-removed")
-        ],
+        "missing_operations_total": len(missing),
+        "missing_operations": missing[: TOP * 2],
         "breaking": [
             {"where": c.where(), "kind": c.kind, "old": c.old, "new": c.new} for c in breaking[:TOP]
         ],

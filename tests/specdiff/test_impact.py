@@ -151,3 +151,25 @@ def test_upstream_0_6_0_to_0_9_0_names_concrete_scenarios(upstream_dir: Path) ->
     rows = {row["id"]: row for row in impact.requirements()}
     assert "KI-R4-duplicate-bsn-nested" in rows["KLOK01-R4"]["touched"]
     assert not rows["KLOK01-R4"]["left_untested"]
+
+
+def test_upstream_0_0_4_to_0_2_1_breaks_partij_patches_without_soort_partij(upstream_dir: Path) -> None:
+    # 0.2.1's PatchedPartij is a oneOf of the full partij variants, which require soortPartij and
+    # indicatieActief: a PATCH that sends neither no longer matches the contract.
+    old = load_spec(upstream_dir / "open-klant-2.5.0-klantinteracties-0.0.4.yaml")
+    new = load_spec(upstream_dir / "open-klant-2.10.0-klantinteracties-0.2.1.yaml")
+    impact = profile_impact(diff_specs(old, new), old, PROFILE)
+    patching = {
+        s.id
+        for s in _scenarios()
+        for step in s.steps
+        if step.request.operation == "partijenPartialUpdate"
+        and isinstance(step.request.json, dict)
+        and "soortPartij" not in step.request.json
+    }
+    assert patching and set(impact.broken()) == patching
+    reasons = {h.reason for h in impact.hits if h.breaks}
+    assert reasons == {
+        "does not send `soortPartij`, now required",
+        "does not send `indicatieActief`, now required",
+    }
