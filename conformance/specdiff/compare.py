@@ -233,7 +233,7 @@ def compare_fields(old: Fields, new: Fields, where: _Where, *, prefix: str = "")
             yield where.change(
                 "field-added", prefix + path, effect, None, _describe(facts), f"{required} field added"
             )
-    for path in old.keys() & new.keys():
+    for path in [p for p in old if p in new]:  # in document order: the same report every run
         for kind, effect, before, after in _fact_changes(old[path], new[path], side):
             yield where.change(kind, prefix + path, effect, before, after, f"{kind}: {before} → {after}")
 
