@@ -110,7 +110,8 @@ class RunContext:
         recorder = RunRecorder()
         # Served-spec drift: a short summary in the report; it never fails or errors the run.
         headers = auth.headers(AuthMode.DEFAULT)
-        drift = drift_section(target, profile, spec_path, headers=headers, timeout=settings.read_timeout)
+        timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+        drift = drift_section(target, profile, spec_path, headers=headers, timeout=timeout)
         recorder.record_section(DRIFT_SECTION, drift)
         return cls(
             settings=settings,

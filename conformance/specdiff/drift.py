@@ -22,6 +22,9 @@ from conformance.specdiff.load import load_spec, parse_document, spec_from_docum
 
 SECTION = "spec_drift"
 TOP = 10
+MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_TIMEOUT = 10.0
+Timeout = float | httpx.Timeout
 
 
 def served_spec_url(target_url: str, profile: Profile) -> str | None:
@@ -31,19 +34,30 @@ def served_spec_url(target_url: str, profile: Profile) -> str | None:
     return f"{target_url.rstrip('/')}/{profile.served_spec.lstrip('/')}"
 
 
-def fetch_served(url: str, *, headers: dict[str, str] | None = None, timeout: float = 10.0) -> bytes:
+def fetch_served(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+) -> bytes:
     """The served contract's bytes; any HTTP or network failure is a ``ConfigError`` saying why."""
     try:
-        response = httpx.get(url, headers=headers, timeout=timeout, follow_redirects=True)
+        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise ConfigError(f"the target serves no spec at {url} (HTTP {response.status_code})")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ConfigError(f"the spec served at {url} is larger than {max_bytes} bytes")
     except httpx.HTTPError as exc:
         raise ConfigError(f"cannot fetch the served spec {url}: {exc}") from exc
-    if response.status_code != 200:
-        raise ConfigError(f"the target serves no spec at {url} (HTTP {response.status_code})")
-    return response.content
+    return bytes(body)
 
 
 def served_drift(
-    url: str, contract: Path, *, headers: dict[str, str] | None = None, timeout: float = 10.0
+    url: str, contract: Path, *, headers: dict[str, str] | None = None, timeout: Timeout = DEFAULT_TIMEOUT
 ) -> SpecDiff | None:
     """The diff from the contract to the served spec; None when they are byte-identical."""
     served = fetch_served(url, headers=headers, timeout=timeout)
@@ -89,7 +103,7 @@ def drift_section(
     contract: Path,
     *,
     headers: dict[str, str] | None = None,
-    timeout: float = 10.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """The ``spec_drift`` report section: a summary, or a note saying why nothing was compared."""
     url = served_spec_url(target_url, profile)

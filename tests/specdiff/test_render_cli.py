@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,9 @@ def pair(tmp_path: Path) -> tuple[str, str]:
     new = copy.deepcopy(document())
     del new["components"]["schemas"]["Item"]["properties"]["tags"]
     new["components"]["schemas"]["SoortEnum"]["enum"].append("c")
+    props = new["components"]["schemas"]["Item"]["properties"]
+    props["naam"]["maxLength"] = 20
+    props["nummer"] = {"type": "string", "pattern": "^[0-9]{3}$"}
     return _write(tmp_path, "old.yaml", document()), _write(tmp_path, "new.yaml", new)
 
 
@@ -129,3 +135,20 @@ def test_0_6_0_to_0_9_0_report(upstream_dir: Path, capsys: pytest.CaptureFixture
     assert "| KI-R13-attach-via-identificator-post |" in markdown
     assert "| KLOK01-R13 |" in markdown
     assert impact["rerun"] in markdown
+
+
+def test_the_report_is_the_same_whatever_the_hash_seed(pair: tuple[str, str], tmp_path: Path) -> None:
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance", "spec-diff", *pair, "--no-impact"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=True,
+        )
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1

@@ -16,10 +16,11 @@ import pytest
 
 from conformance.cli import main
 from conformance.config import Settings
+from conformance.errors import ConfigError
 from conformance.profiles import load_profile
 from conformance.reference.server import ReferenceServer
 from conformance.session import RunContext
-from conformance.specdiff.drift import drift_section
+from conformance.specdiff.drift import drift_section, fetch_served
 from tests.specdiff.conftest import altered_contract, serve_spec
 
 PROFILE = load_profile("klantinteracties-v1")
@@ -141,3 +142,8 @@ def test_run_with_a_new_spec_shows_how_the_scenario_fares_and_the_drift(tmp_path
     assert drift["checked"] is True and drift["identical"] is False
     assert drift["contract"] == str(new_spec)
     assert any(b["where"].endswith("`indicatieActief`") and b["kind"] == "type" for b in drift["breaking"])
+
+
+def test_an_oversized_served_spec_is_refused() -> None:
+    with serve_spec(b"x" * 4096) as root, pytest.raises(ConfigError, match="larger than 1000 bytes"):
+        fetch_served(f"{root}/openapi.yaml", max_bytes=1000)
