@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.specdiff.changes import Change, SpecDiff, SpecSide
@@ -26,6 +26,7 @@ from conformance.specdiff.load import Spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANONYMOUS = "(anonymous)"
+Located = tuple[Any, Any]  # a node of a document and the resolver its own $refs resolve in
 _PATH_PARAM = re.compile(r"\{([^}/]*)\}")
 
 
@@ -53,10 +54,10 @@ class Operation:
     method: str
     path: str
     operation_id: str | None
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    request: Any = None
+    parameters: dict[str, Located] = field(default_factory=dict)
+    request: Located | None = None  # (schema or None, resolver)
     request_required: bool = False
-    responses: dict[str, Any] = field(default_factory=dict)
+    responses: dict[str, Located] = field(default_factory=dict)
     security: frozenset[str] = frozenset()
 
     @property
@@ -64,10 +65,12 @@ class Operation:
         return f"{self.method.upper()} {self.path}"
 
 
-def _deref(node: Any, resolver: Any) -> Any:
+def _deref(node: Any, resolver: Any) -> Located:
+    """Follow ``$ref``s; the resolver returned is the one the target's own references resolve in."""
     while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        node = resolver.lookup(node["$ref"]).contents
-    return node
+        resolved = resolver.lookup(node["$ref"])
+        node, resolver = resolved.contents, resolved.resolver
+    return node, resolver
 
 
 def _security(requirements: Any) -> frozenset[str]:
@@ -82,8 +85,9 @@ def operations(spec: Spec) -> dict[str, Operation]:
     resolver = spec.resolver()
     found: dict[str, Operation] = {}
     for path, item in (spec.document.get("paths") or {}).items():
-        item = _deref(item, resolver) or {}
-        shared = item.get("parameters") or []
+        item, item_resolver = _deref(item, resolver)
+        item = item or {}
+        shared = [(p, item_resolver) for p in item.get("parameters") or []]
         for method in METHODS:
             raw = item.get(method)
             if not isinstance(raw, dict):
@@ -96,17 +100,21 @@ def operations(spec: Spec) -> dict[str, Operation]:
                 security=_security(raw.get("security", spec.document.get("security"))),
             )
             path_names = _PATH_PARAM.findall(path)
-            for param in [*shared, *(raw.get("parameters") or [])]:
-                param = _deref(param, resolver)
+            for raw_param, param_resolver in [
+                *shared,
+                *((p, item_resolver) for p in raw.get("parameters") or []),
+            ]:
+                param, located_in = _deref(raw_param, param_resolver)
                 name, where = str(param.get("name")), str(param.get("in"))
                 slot = f"path:{path_names.index(name)}" if where == "path" and name in path_names else None
-                op.parameters[slot or f"{where}:{name}"] = param
-            body = _deref(raw.get("requestBody"), resolver)
+                op.parameters[slot or f"{where}:{name}"] = (param, located_in)
+            body, body_resolver = _deref(raw.get("requestBody"), item_resolver)
             if isinstance(body, dict):
-                op.request = _json_media(body.get("content"))
+                op.request = (_json_media(body.get("content")), body_resolver)
                 op.request_required = bool(body.get("required"))
-            for status, response in (raw.get("responses") or {}).items():
-                op.responses[str(status)] = _json_media((_deref(response, resolver) or {}).get("content"))
+            for status, raw_response in (raw.get("responses") or {}).items():
+                response, response_resolver = _deref(raw_response, item_resolver)
+                op.responses[str(status)] = (_json_media((response or {}).get("content")), response_resolver)
             found[op.key] = op
     return found
 
@@ -250,13 +258,13 @@ def _describe(facts: FieldFacts) -> dict[str, Any]:
     return out
 
 
-def _body(schema: Any, resolver: Any, mode: Mode) -> Fields:
+def _body(located: Located, mode: Mode) -> Fields:
+    schema, resolver = located
     return flatten(schema, resolver, mode) if schema is not None else {}
 
 
-def compare_operation(old: Operation, new: Operation, old_spec: Spec, new_spec: Spec) -> Iterator[Change]:
+def compare_operation(old: Operation, new: Operation) -> Iterator[Change]:
     """Every difference of one operation present in both contracts."""
-    ro, rn = old_spec.resolver(), new_spec.resolver()
     ids = (new.operation_id, old.operation_id)
 
     def at(location: str, side: Side) -> _Where:
@@ -266,17 +274,15 @@ def compare_operation(old: Operation, new: Operation, old_spec: Spec, new_spec: 
         yield at("operation", "request").change(
             "operation-id", None, "neutral", old.operation_id, new.operation_id, "operationId renamed"
         )
-    yield from _compare_parameters(old, new, ro, rn, at)
+    yield from _compare_parameters(old, new, at)
     request = at("request", "request")
     if old.request is None and new.request is not None:
         effect: Effect = "incompatible" if new.request_required else "looser"
         yield request.change("request-body-added", "", effect, None, True, "request body added")
     elif old.request is not None and new.request is None:
         yield request.change("request-body-removed", "", "tighter", True, None, "request body removed")
-    elif old.request is not None:
-        yield from compare_fields(
-            _body(old.request, ro, "request"), _body(new.request, rn, "request"), request
-        )
+    elif old.request is not None and new.request is not None:
+        yield from compare_fields(_body(old.request, "request"), _body(new.request, "request"), request)
     for status in sorted(old.responses.keys() | new.responses.keys()):
         response = at(f"response {status}", "response")
         if status not in new.responses:
@@ -286,8 +292,8 @@ def compare_operation(old: Operation, new: Operation, old_spec: Spec, new_spec: 
         elif status not in old.responses:
             yield response.change("status-added", None, "looser", None, status, f"response {status} added")
         else:
-            before = _body(old.responses[status], ro, "response")
-            after = _body(new.responses[status], rn, "response")
+            before = _body(old.responses[status], "response")
+            after = _body(new.responses[status], "response")
             yield from compare_fields(before, after, response)
     if old.security != new.security:
         if ANONYMOUS in old.security and ANONYMOUS not in new.security:
@@ -306,35 +312,32 @@ def compare_operation(old: Operation, new: Operation, old_spec: Spec, new_spec: 
         )
 
 
-def _compare_parameters(old: Operation, new: Operation, ro: Any, rn: Any, at: Any) -> Iterator[Change]:
+def _compare_parameters(old: Operation, new: Operation, at: Any) -> Iterator[Change]:
     for slot in sorted(old.parameters.keys() | new.parameters.keys()):
-        where_in = slot.split(":", 1)[0]
+        where = at(f"parameter {slot.split(':', 1)[0]}", "request")
         before, after = old.parameters.get(slot), new.parameters.get(slot)
-        name = str((after or before or {}).get("name"))
-        where = at(f"parameter {where_in}", "request")
-        if after is None:
+        if after is None and before is not None:
+            name = str(before[0].get("name"))
             yield where.change(
-                "parameter-removed", name, "tighter", _param(before), None, "parameter removed"
+                "parameter-removed", name, "tighter", _param(before[0]), None, "parameter removed"
             )
-        elif before is None:
-            effect: Effect = "incompatible" if after.get("required") else "looser"
-            yield where.change("parameter-added", name, effect, None, _param(after), "parameter added")
-        else:
-            old_fields = _param_fields(before, ro)
-            new_fields = _param_fields(after, rn)
-            yield from compare_fields(old_fields, new_fields, where, prefix=name)
+        elif before is None and after is not None:
+            name = str(after[0].get("name"))
+            effect: Effect = "incompatible" if after[0].get("required") else "looser"
+            yield where.change("parameter-added", name, effect, None, _param(after[0]), "parameter added")
+        elif before is not None and after is not None:
+            name = str(after[0].get("name"))
+            yield from compare_fields(_param_fields(*before), _param_fields(*after), where, prefix=name)
 
 
-def _param(param: dict[str, Any] | None) -> dict[str, Any]:
-    param = param or {}
+def _param(param: dict[str, Any]) -> dict[str, Any]:
     return {"in": param.get("in"), "required": bool(param.get("required"))}
 
 
 def _param_fields(param: dict[str, Any], resolver: Any) -> Fields:
     schema = param.get("schema", _json_media(param.get("content")))
     fields = flatten(schema, resolver, "request") if schema is not None else {"": FieldFacts()}
-    root = fields.get("", FieldFacts())
-    fields[""] = FieldFacts(**{**root.__dict__, "required": bool(param.get("required"))})
+    fields[""] = replace(fields.get("", FieldFacts()), required=bool(param.get("required")))
     return fields
 
 
@@ -371,7 +374,7 @@ def diff_specs(old: Spec, new: Spec) -> SpecDiff:
                 )
             )
         elif before is not None and after is not None:
-            changes.extend(compare_operation(before, after, old, new))
+            changes.extend(compare_operation(before, after))
     changes.extend(_scheme_changes(old, new))
     return SpecDiff(
         old=SpecSide(old.source, old.title, old.version),

@@ -251,18 +251,26 @@ def test_recursive_schemas_terminate() -> None:
 
 
 def test_refs_into_another_file_resolve_through_the_registry(tmp_path: Path) -> None:
-    shared = {
+    shared: dict[str, Any] = {
         "Item": document()["components"]["schemas"]["Item"],
         "SoortEnum": {"type": "string", "enum": ["z"]},
+        # a response object whose own $ref is relative to this file, not to the main document
+        "ItemResponse": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/Item"}}},
+        },
     }
     shared["Item"]["properties"]["soort"] = {"$ref": "#/SoortEnum"}
     (tmp_path / "shared.yaml").write_text(yaml.safe_dump(shared))
     doc = document()
     doc["components"]["schemas"]["Item"] = {"$ref": "shared.yaml#/Item"}
+    doc["paths"]["/items/{uuid}"]["get"]["responses"]["200"] = {"$ref": "shared.yaml#/ItemResponse"}
     (tmp_path / "api.yaml").write_text(yaml.safe_dump(doc))
     changes = list(diff_specs(spec(document()), load_spec(tmp_path / "api.yaml")).changes)
     enum = _one(changes, "enum", "POST /items", "request", "soort")
     assert (enum.old, enum.new) == (["a", "b"], ["z"])
+    read = _one(changes, "enum", "GET /items/{uuid}", "response 200", "soort")
+    assert read.new == ["z"]
 
 
 def test_unreadable_or_foreign_documents_are_config_errors(tmp_path: Path) -> None:
