@@ -41,14 +41,22 @@ def set_effect(old: frozenset[str], new: frozenset[str]) -> Effect:
     return "incompatible"
 
 
-def bound_effect(old: int | None, new: int | None, *, upper: bool) -> Effect:
-    """A minimum or maximum length moving: a lower maximum or a higher minimum is tighter."""
+def appearance_effect(old: object, new: object) -> Effect | None:
+    """A constraint appearing is tighter, one disappearing looser; None when it is set on both sides."""
     if old == new:
         return "neutral"
     if old is None:
         return "tighter"
     if new is None:
         return "looser"
+    return None
+
+
+def bound_effect(old: int | None, new: int | None, *, upper: bool) -> Effect:
+    """A minimum or maximum length moving: a lower maximum or a higher minimum is tighter."""
+    effect = appearance_effect(old, new)
+    if effect is not None or old is None or new is None:
+        return effect or "neutral"
     return "tighter" if (new < old) == upper else "looser"
 
 
@@ -61,10 +69,4 @@ def flag_effect(old: bool, new: bool, *, tighter_when_set: bool) -> Effect:
 
 def constraint_effect(old: str | None, new: str | None) -> Effect:
     """A ``format`` or ``pattern`` appearing (tighter), disappearing (looser) or changing."""
-    if old == new:
-        return "neutral"
-    if old is None:
-        return "tighter"
-    if new is None:
-        return "looser"
-    return "incompatible"
+    return appearance_effect(old, new) or "incompatible"

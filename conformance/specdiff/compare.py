@@ -16,6 +16,7 @@ from conformance.specdiff.changes import Change, SpecDiff, SpecSide
 from conformance.specdiff.classify import (
     Effect,
     Side,
+    appearance_effect,
     bound_effect,
     constraint_effect,
     flag_effect,
@@ -140,24 +141,21 @@ def _flip(effect: Effect) -> Effect:
 
 
 def _variant_effect(old: tuple[str, ...] | None, new: tuple[str, ...] | None, side: Side) -> Effect:
-    """A field carried by more variants accepts more (request) and must be sent more (response)."""
-    if old == new:
-        return "neutral"
-    if old is None or new is None:
-        effect: Effect = "tighter" if old is None else "looser"
-    else:
-        effect = set_effect(frozenset(old), frozenset(new))
+    """A field carried by more variants accepts more (request) and must be sent more (response).
+
+    ``None`` is "every variant": a field narrowed to some variants is a constraint appearing.
+    """
+    effect = appearance_effect(old, new) or set_effect(frozenset(old or ()), frozenset(new or ()))
     return effect if side == "request" else _flip(effect)
 
 
 def _fact_changes(old: FieldFacts, new: FieldFacts, side: Side) -> Iterator[tuple[str, Effect, Any, Any]]:
     if old.types and new.types and old.types != new.types:
         yield "type", set_effect(_types(old), _types(new)), list(old.types), list(new.types)
-    if old.enum != new.enum:
-        if old.enum is None or new.enum is None:
-            effect: Effect = "tighter" if old.enum is None else "looser"
-        else:
-            effect = set_effect(frozenset(old.enum), frozenset(new.enum))
+    if old.enum != new.enum:  # no enum at all allows any value
+        effect = appearance_effect(old.enum, new.enum) or set_effect(
+            frozenset(old.enum or ()), frozenset(new.enum or ())
+        )
         yield "enum", effect, _list(old.enum), _list(new.enum)
     if old.required != new.required:
         yield (

@@ -10,21 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from conformance.specdiff.load import Spec, spec_from_document
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-UPSTREAM = SHARED / "specs" / "upstream"
-
-
-@pytest.fixture(scope="session")
-def upstream_dir() -> Path:
-    if not UPSTREAM.is_dir():
-        pytest.skip(f"the upstream OpenAPI files are not beside the project ({UPSTREAM} is absent)")
-    return UPSTREAM
-
+from tests.upstream.conftest import upstream_dir as upstream_dir  # skips without ../shared
 
 ITEM = {
     "type": "object",
