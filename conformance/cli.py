@@ -288,8 +288,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _spec_diff(args: argparse.Namespace) -> int:
     from conformance.profiles import DEFAULT_PROFILE, load_profile
     from conformance.specdiff.analysis import analyse_sources, analyse_specs
-    from conformance.specdiff.drift import fetch_served, served_spec_url
-    from conformance.specdiff.load import load_spec, parse_document, spec_from_document
+    from conformance.specdiff.drift import served_spec_url
+    from conformance.specdiff.load import fetch_url, load_spec, parse_document, spec_from_document
     from conformance.specdiff.render import to_json, to_markdown
 
     profile = load_profile(args.profile or DEFAULT_PROFILE)
@@ -301,7 +301,7 @@ def _spec_diff(args: argparse.Namespace) -> int:
         if url is None:
             raise ConfigError(f"profile {profile.name} names no served spec (`served_spec`)")
         token = {profile.auth.header: f"{profile.auth.scheme} {args.token}"} if args.token else None
-        served = spec_from_document(parse_document(fetch_served(url, headers=token), url), url)
+        served = spec_from_document(parse_document(fetch_url(url, headers=token), url), url)
         old = load_spec(args.old or profile.spec_path)
         analysis = analyse_specs(old, served, impact_profile)
     elif args.old and args.new:

@@ -14,15 +14,13 @@ from typing import Any
 
 import httpx
 
-from conformance.errors import ConfigError
 from conformance.profiles import Profile
 from conformance.specdiff.changes import SpecDiff
 from conformance.specdiff.compare import diff_specs
-from conformance.specdiff.load import load_spec, parse_document, spec_from_document
+from conformance.specdiff.load import fetch_url, load_spec, parse_document, spec_from_document
 
 SECTION = "spec_drift"
 TOP = 10
-MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 10.0
 Timeout = float | httpx.Timeout
 
@@ -34,33 +32,11 @@ def served_spec_url(target_url: str, profile: Profile) -> str | None:
     return f"{target_url.rstrip('/')}/{profile.served_spec.lstrip('/')}"
 
 
-def fetch_served(
-    url: str,
-    *,
-    headers: dict[str, str] | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    max_bytes: int = MAX_BYTES,
-) -> bytes:
-    """The served contract's bytes; any HTTP or network failure is a ``ConfigError`` saying why."""
-    try:
-        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise ConfigError(f"the target serves no spec at {url} (HTTP {response.status_code})")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise ConfigError(f"the spec served at {url} is larger than {max_bytes} bytes")
-    except httpx.HTTPError as exc:
-        raise ConfigError(f"cannot fetch the served spec {url}: {exc}") from exc
-    return bytes(body)
-
-
 def served_drift(
     url: str, contract: Path, *, headers: dict[str, str] | None = None, timeout: Timeout = DEFAULT_TIMEOUT
 ) -> SpecDiff | None:
     """The diff from the contract to the served spec; None when they are byte-identical."""
-    served = fetch_served(url, headers=headers, timeout=timeout)
+    served = fetch_url(url, headers=headers, timeout=timeout)
     if served == contract.read_bytes():
         return None
     document = parse_document(served, url)
@@ -114,7 +90,7 @@ def drift_section(
     try:
         summary = summarise(served_drift(url, contract, headers=headers, timeout=timeout))
     except Exception as exc:  # the drift check informs; it never fails a run
-        section["note"] = str(exc) or type(exc).__name__
+        section["note"] = f"served spec not compared: {exc or type(exc).__name__}"
         return section
     section.update(checked=True, **summary)
     if summary["identical"]:

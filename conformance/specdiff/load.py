@@ -23,6 +23,7 @@ from conformance.errors import ConfigError
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_TIMEOUT = 30.0
+MAX_BYTES = 20 * 1024 * 1024
 
 
 def is_url(source: str) -> bool:
@@ -42,15 +43,32 @@ def parse_document(text: str | bytes, source: str) -> dict[str, Any]:
     return data
 
 
-def fetch_text(source: str, *, timeout: float = HTTP_TIMEOUT, headers: dict[str, str] | None = None) -> bytes:
+def fetch_url(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float | httpx.Timeout = HTTP_TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+) -> bytes:
+    """The body of a 200 answer, at most ``max_bytes``; anything else is a ``ConfigError`` saying why."""
+    try:
+        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise ConfigError(f"{url} answered HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ConfigError(f"{url} is larger than {max_bytes} bytes")
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"cannot fetch {url}: {exc}") from exc
+    return bytes(body)
+
+
+def fetch_text(source: str) -> bytes:
     """The bytes of a path or URL; failures are ``ConfigError`` naming the source."""
     if is_url(source):
-        try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=True, headers=headers)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise ConfigError(f"cannot fetch {source}: {exc}") from exc
-        return response.content
+        return fetch_url(source)
     path = Path(source)
     if not path.is_file():
         raise ConfigError(f"OpenAPI file not found: {source}")
@@ -110,7 +128,7 @@ def spec_from_document(document: dict[str, Any], source: str, uri: str | None = 
     return Spec(source=source, uri=uri, document=document, registry=registry)
 
 
-def load_spec(source: str | Path, *, timeout: float = HTTP_TIMEOUT) -> Spec:
+def load_spec(source: str | Path) -> Spec:
     """Load a path or URL into a ``Spec``."""
-    text = fetch_text(str(source), timeout=timeout)
+    text = fetch_text(str(source))
     return spec_from_document(parse_document(text, str(source)), str(source))
