@@ -136,7 +136,11 @@ def _judge(change: Change, uses: list[Use]) -> tuple[bool, str] | None:
     if change.kind in ("operation-removed", "operation-id"):
         what = "removed" if change.kind == "operation-removed" else f"renamed to {change.new}"
         return True, f"calls {change.old_operation_id or change.operation}, {what}"
-    if change.location in ("operation", "security") or change.kind.startswith("status-"):
+    if change.kind.startswith("status-"):
+        status = str(change.old or change.new)
+        expecting = [u for u in calls if u.statuses and status_matches(status, u.statuses)]
+        return (False, f"expects {status} from {change.operation} ({change.detail})") if expecting else None
+    if change.location in ("operation", "security"):
         return False, f"calls {change.operation} ({change.detail})"
     if change.location.startswith("parameter"):
         return _judge_field(change, [u for u in uses if u.where == "parameter"], sends_any=bool(calls))

@@ -106,7 +106,7 @@ def _request_uses(
     else:
         key, op_id = resolved
     sid = scenario.id
-    yield Use(sid, key, op_id, "operation")
+    yield Use(sid, key, op_id, "operation", statuses=_statuses(expect))
     for name, value in {**request.query, **request.path_params}.items():
         yield Use(sid, key, op_id, "parameter", str(name), value=value)
     if request.has_json:

@@ -173,3 +173,22 @@ def test_upstream_0_0_4_to_0_2_1_breaks_partij_patches_without_soort_partij(upst
         "does not send `soortPartij`, now required",
         "does not send `indicatieActief`, now required",
     }
+
+
+def test_a_status_no_longer_documented_touches_only_the_scenarios_expecting_it() -> None:
+    new = copy.deepcopy(_contract())
+    assert "400" in new["paths"]["/partijen"]["post"]["responses"]
+    del new["paths"]["/partijen"]["post"]["responses"]["400"]
+    impact = _impact(new)
+    expecting = {
+        s.id
+        for s in _scenarios()
+        for step in s.steps
+        for expect in (step.expect or step.expect_each,)  # a parallel step's expectation is per response
+        if step.request.operation == "partijenCreate"
+        and expect is not None
+        and (400 in expect.status or "4xx" in expect.status)
+    }
+    creating = _calling("partijenCreate")
+    assert expecting and creating - expecting  # both kinds exist among the shipped scenarios
+    assert set(impact.touched()) == expecting and impact.broken() == []
