@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
-from conformance.errors import ScenarioFormatError, ToolError
+from conformance.errors import ConfigError, ScenarioFormatError, ToolError
 from conformance.verdicts import ExitCode
 
 EXIT_CODES_HELP = """exit codes:
@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     variants = commands.add_parser("variants", help="List the embedded reference server's broken variants.")
     variants.add_argument("--json", action="store_true", help="Machine-readable output.")
 
+    _add_spec_diff(commands)
+
     serve = commands.add_parser("serve", help="Start the embedded reference server (Ctrl-C stops it).")
     serve.add_argument("--variant", default="reference", help="Variant to serve (see `variants`).")
     serve.add_argument("--host", default="127.0.0.1", help="Interface to bind (default 127.0.0.1).")
@@ -133,6 +135,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", default=None, help="API token to accept (default: a random one).")
     serve.add_argument("--db", default=None, help="SQLite file (default: a temporary database).")
     return parser
+
+
+def _add_spec_diff(commands: Any) -> None:
+    spec_diff = commands.add_parser(
+        "spec-diff",
+        help="Compare two OpenAPI contracts (or a target's served spec) and map changes to scenarios.",
+        description="Report the changes from OLD to NEW (paths or URLs): operations, parameters, "
+        "request and response fields, security; each classified as breaking for clients and/or "
+        "servers, then mapped to the profile's scenarios and requirements. With --against-target, "
+        "NEW is the spec the target serves and OLD defaults to the profile's contract.",
+    )
+    spec_diff.add_argument("old", nargs="?", help="Old contract (path or URL).")
+    spec_diff.add_argument("new", nargs="?", help="New contract (path or URL).")
+    spec_diff.add_argument(
+        "--against-target", metavar="URL", help="API root of a target: diff the spec it serves."
+    )
+    spec_diff.add_argument("--profile", default=None, help="Profile (default klantinteracties-v1).")
+    spec_diff.add_argument("--token", default=None, help="Credential for fetching the served spec.")
+    output = spec_diff.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="JSON output (schema shipped in the package).")
+    output.add_argument("--markdown", action="store_true", help="Markdown output (the default).")
+    spec_diff.add_argument("--no-impact", action="store_true", help="Skip the scenario impact analysis.")
+    spec_diff.add_argument("--output", type=Path, default=None, help="Write the report to this file.")
+    spec_diff.add_argument(
+        "--fail-on",
+        choices=("clients", "servers", "any"),
+        default=None,
+        help="Exit 1 when a change breaks clients, servers or either.",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "requirements": _requirements,
         "variants": _variants,
         "serve": _serve,
+        "spec-diff": _spec_diff,
     }
     if args.command is None:
         parser.print_help()
@@ -299,3 +331,43 @@ def _serve(args: argparse.Namespace) -> int:
         on_ready=ready,
     )
     return 0
+
+
+def _spec_diff(args: argparse.Namespace) -> int:
+    from conformance.profiles import DEFAULT_PROFILE, load_profile
+    from conformance.specdiff.analysis import analyse_sources, analyse_specs
+    from conformance.specdiff.drift import served_spec_url
+    from conformance.specdiff.load import fetch_url, load_spec, parse_document, spec_from_document
+    from conformance.specdiff.render import to_json, to_markdown
+
+    profile = load_profile(args.profile or DEFAULT_PROFILE)
+    impact_profile = None if args.no_impact else profile
+    if args.against_target:
+        if args.new:
+            raise ConfigError("give OLD (or nothing) with --against-target, not NEW")
+        url = served_spec_url(args.against_target, profile)
+        if url is None:
+            raise ConfigError(f"profile {profile.name} names no served spec (`served_spec`)")
+        token = {profile.auth.header: f"{profile.auth.scheme} {args.token}"} if args.token else None
+        served = spec_from_document(parse_document(fetch_url(url, headers=token), url), url)
+        old = load_spec(args.old or profile.spec_path)
+        analysis = analyse_specs(old, served, impact_profile)
+    elif args.old and args.new:
+        analysis = analyse_sources(args.old, args.new, impact_profile)
+    else:
+        raise ConfigError("spec-diff needs OLD and NEW, or --against-target URL")
+    if args.json:
+        text = json.dumps(to_json(analysis.diff, analysis.impact), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = to_markdown(analysis.diff, analysis.impact)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    changes = analysis.diff.changes
+    failing = {
+        "clients": any(c.breaking_for_clients for c in changes),
+        "servers": any(c.breaking_for_servers for c in changes),
+        "any": any(c.breaking for c in changes),
+    }
+    return 1 if args.fail_on and failing[args.fail_on] else 0

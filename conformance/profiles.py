@@ -37,6 +37,7 @@ class Profile:
     auth: AuthScheme
     reference: str | None = None
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    served_spec: str | None = None  # where a target serves its contract, relative to the API root
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -55,6 +56,7 @@ class Profile:
                 ),
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
+                served_spec=data.get("served_spec"),
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from conformance.auth import AuthProvider
+from conformance.auth import AuthMode, AuthProvider
 from conformance.catalogue import Catalogue, load_catalogues
 from conformance.client import Client
 from conformance.config import Settings
@@ -25,6 +25,8 @@ from conformance.generators import IdentifierGenerator
 from conformance.profiles import Profile
 from conformance.report import RunRecorder
 from conformance.runner import RunnerContext
+from conformance.specdiff.drift import SECTION as DRIFT_SECTION
+from conformance.specdiff.drift import drift_section
 
 if TYPE_CHECKING:
     from conformance.reference.server import ReferenceServer
@@ -105,6 +107,12 @@ class RunContext:
         generators = IdentifierGenerator(
             settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
         )
+        recorder = RunRecorder()
+        # Served-spec drift: a short summary in the report; it never fails or errors the run.
+        headers = auth.headers(AuthMode.DEFAULT)
+        timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+        drift = drift_section(target, profile, spec_path, headers=headers, timeout=timeout)
+        recorder.record_section(DRIFT_SECTION, drift)
         return cls(
             settings=settings,
             profile=profile,
@@ -116,7 +124,7 @@ class RunContext:
             contract=contract,
             generators=generators,
             catalogue=catalogue,
-            recorder=RunRecorder(),
+            recorder=recorder,
             server=server,
         )
 
