@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -51,6 +52,15 @@ def resolve_spec(spec: str | None, profile: Profile, download_dir: Path) -> Path
     return path
 
 
+def _userinfo(url: str) -> list[str]:
+    """``user:password`` of a target URL (and each part): secrets like any other credential."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return []
+    info = parts.netloc.rsplit("@", 1)[0]
+    return [info, *(unquote(p) for p in info.split(":", 1))]
+
+
 @dataclass
 class RunContext:
     """The shared state of one run; see the module docstring."""
@@ -88,7 +98,7 @@ class RunContext:
         target = str(settings.target_url)
         try:
             auth = settings.auth_provider(profile)
-            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
+            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets(), *_userinfo(target)])
             spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
             contract = ContractValidator(spec_path, target, redactor)
         except BaseException:

@@ -343,7 +343,4 @@ class FuzzSession:
 
 
 def _redacted(error: ToolError, redactor: Redactor) -> ToolError:
-    text = redactor.text(str(error))
-    if text == str(error):
-        return error
-    return TargetError(text) if isinstance(error, TargetError) else type(error)(text)
+    return redactor.exception(error)
