@@ -9,6 +9,7 @@ wall-time budget.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,8 @@ class EngineRun:
     checks_ran: set[str] = field(default_factory=set)
     errors: list[ToolError] = field(default_factory=list)
     cases: int = 0
-    stopped_by_timer: bool = False
+    stopped_by_timer: bool = False  # the unit's share of the budget ran out
+    lost_in_flight: bool = False  # stopped hard: cases in flight were dropped, their creations unseen
 
 
 def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
@@ -147,18 +149,30 @@ def _as_error(title: str, message: str, label: str) -> ToolError | None:
     return ToolError(text)
 
 
+# A hard stop drops the events still queued (schemathesis raises on an interrupted stream), so what
+# in-flight cases created would never be seen. The engine's own time limit winds down instead: no new
+# cases, the running ones finish and are handed over. The hard stop is only a safety net after a grace.
+HARD_STOP_GRACE_S = 30.0
+
+
 def execute(schema: Any, *, time_left: float) -> EngineRun:
-    """Run the engine over ``schema`` (already filtered and configured); stop after ``time_left`` seconds."""
-    from schemathesis.engine import events, from_schema
+    """Run the engine over ``schema`` (already filtered and configured) for about ``time_left`` seconds.
+
+    The engine's ``max-time`` (whole seconds) winds the run down and keeps every finished case; only
+    if it overruns by ``HARD_STOP_GRACE_S`` is the stream stopped hard (``lost_in_flight``).
+    """
+    from schemathesis.engine import StopReason, events, from_schema
 
     run = EngineRun()
+    schema.config.max_time = max(1, math.ceil(time_left))
     stream = from_schema(schema).execute()
 
     def stop() -> None:
         run.stopped_by_timer = True
+        run.lost_in_flight = True
         stream.stop()
 
-    timer = threading.Timer(max(time_left, 0.0), stop)
+    timer = threading.Timer(max(time_left, 0.0) + HARD_STOP_GRACE_S, stop)
     timer.daemon = True
     timer.start()
     try:
@@ -173,6 +187,8 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
                 run.errors.append(ToolError(f"schemathesis crashed: {event.exception!r}"))
             elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
                 raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
+            elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.MAX_TIME:
+                run.stopped_by_timer = True
     finally:
         timer.cancel()
     return run

@@ -24,6 +24,8 @@ class PluginState:
     seen_ids: dict[str, Path] = field(default_factory=dict)
     report: dict[str, Any] | None = None
     fuzz_spec: Path | None = None  # the contract file that collects as fuzz items (resolved once)
+    scenario_items: list[Any] = field(default_factory=list)  # ScenarioItem (no import cycle)
+    not_run: list[tuple[Any, str]] = field(default_factory=list)  # (ScenarioItem, reason)
 
     def context(self) -> RunContext:
         """Open the run context once; a failure to open is remembered and raised for every item."""
