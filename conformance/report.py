@@ -294,6 +294,11 @@ def terminal_table(report: dict[str, Any]) -> str:
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())
     )
     lines.append(f"requirements: {totals}")
+    if report.get("partial"):
+        lines.append(
+            f"PARTIAL RUN: {len(report['not_run'])} testable requirement(s) not run "
+            f"({', '.join(report['not_run'])}); not a conformance verdict"
+        )
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"

@@ -7,6 +7,7 @@ recorder, and tears the server down at the end. The plugin holds one per pytest 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,9 @@ def _userinfo(url: str) -> list[str]:
     parts = urlsplit(url)
     if "@" not in parts.netloc:
         return []
-    info = parts.netloc.rsplit("@", 1)[0]
-    return [info, *(unquote(p) for p in info.split(":", 1))]
+    info = unquote(parts.netloc.rsplit("@", 1)[0])
+    basic = base64.b64encode(info.encode()).decode()  # httpx sends user info as Basic auth
+    return [info, basic, *info.split(":", 1)]
 
 
 @dataclass
