@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
+# schemathesis' own placeholder (its reproductions of fuzzed cases): reported as ours, so a redacted
+# secret looks the same whether the exchange came from a scenario or from fuzzing.
+FOREIGN_PLACEHOLDERS = ("[Filtered]",)
 
 # Headers whose values are credentials whatever they contain.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
@@ -66,7 +69,10 @@ class Redactor:
                 self.learn(value[match.end(1) :].strip() if match else value)
 
     def text(self, value: str) -> str:
-        """``value`` with every secret replaced."""
+        """``value`` with every secret replaced (and other tools' placeholders made ours)."""
+        for placeholder in FOREIGN_PLACEHOLDERS:
+            if placeholder in value:
+                value = value.replace(placeholder, REDACTED)
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, REDACTED)

@@ -9,7 +9,6 @@ wall-time budget.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,32 +148,56 @@ def _as_error(title: str, message: str, label: str) -> ToolError | None:
     return ToolError(text)
 
 
-# A hard stop drops the events still queued (schemathesis raises on an interrupted stream), so what
-# in-flight cases created would never be seen. The engine's own time limit winds down instead: no new
-# cases, the running ones finish and are handed over. The hard stop is only a safety net after a grace.
+# A hard stop (``stream.stop()``) drops the events still queued: schemathesis raises on an
+# interrupted stream, so what the cases in flight created would never be seen, counted or deleted.
+# When the unit's share of the budget is spent the engine's own time limit is pulled forward instead:
+# no new cases start, the running ones finish and are handed over. The hard stop stays as a safety
+# net after a grace period.
 HARD_STOP_GRACE_S = 30.0
 
 
-def execute(schema: Any, *, time_left: float) -> EngineRun:
-    """Run the engine over ``schema`` (already filtered and configured) for about ``time_left`` seconds.
+def _control(stream: Any) -> Any:
+    """The engine's ``ExecutionControl`` (its time limit), or None when it cannot be reached.
 
-    The engine's ``max-time`` (whole seconds) winds the run down and keeps every finished case; only
-    if it overruns by ``HARD_STOP_GRACE_S`` is the stream stopped hard (``lost_in_flight``).
+    schemathesis does not expose it; it is the ``engine`` argument of the not yet started event
+    generator. tests/fuzz/test_fuzz_session.py proves the wind-down keeps in-flight creations.
+    """
+    frame = getattr(getattr(stream, "generator", None), "gi_frame", None)
+    engine = frame.f_locals.get("engine") if frame is not None else None
+    control = getattr(engine, "control", None)
+    return control if hasattr(control, "max_time") else None
+
+
+def execute(schema: Any, *, time_left: float) -> EngineRun:
+    """Run the engine over ``schema`` (already filtered and configured); wind down after ``time_left`` s.
+
+    At ``time_left`` the engine's time limit is reached: every finished case is still handed over.
+    Only when that does not end the run within ``HARD_STOP_GRACE_S`` is it stopped hard
+    (``lost_in_flight``).
     """
     from schemathesis.engine import StopReason, events, from_schema
 
     run = EngineRun()
-    schema.config.max_time = max(1, math.ceil(time_left))
     stream = from_schema(schema).execute()
+    control = _control(stream)  # read before the generator starts: its arguments are its locals
+    hard: list[threading.Timer] = []
 
-    def stop() -> None:
-        run.stopped_by_timer = True
+    def stop_hard() -> None:
         run.lost_in_flight = True
         stream.stop()
 
-    timer = threading.Timer(max(time_left, 0.0) + HARD_STOP_GRACE_S, stop)
-    timer.daemon = True
-    timer.start()
+    def wind_down() -> None:
+        run.stopped_by_timer = True
+        if control is None:
+            stop_hard()
+            return
+        control.max_time = 0  # the time limit is reached now; running cases finish and are reported
+        timer = threading.Timer(HARD_STOP_GRACE_S, stop_hard)
+        timer.daemon = True
+        hard.append(timer)
+        timer.start()
+
+    timer = threading.Timer(max(time_left, 0.0), wind_down)
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
@@ -191,4 +214,6 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
                 run.stopped_by_timer = True
     finally:
         timer.cancel()
+        for pending in hard:
+            pending.cancel()
     return run

@@ -71,6 +71,9 @@ def test_contract_drift_is_a_schema_finding(fuzz_run: Any) -> None:
     assert "indicatieActief" in finding.message
     assert finding.reproduction is not None and finding.reproduction.startswith("curl ")
     assert run.server.token not in run.everything_written()
+    # One placeholder for a redacted secret, whether the exchange came from a scenario or from fuzzing.
+    assert "[Filtered]" not in run.everything_written()
+    assert "[redacted]" in finding.reproduction
     assert run.section["cleanup"]["failed"] == []
 
 
