@@ -306,19 +306,13 @@ class ScenarioRunner:
             exc.step = step.name
             raise
 
-    def _judge_transport(
-        self, step: Step, request: RequestSpec, reply: Reply, expect: Expect | None
-    ) -> None:
+    def _judge_transport(self, step: Step, request: RequestSpec, reply: Reply, expect: Expect | None) -> None:
         """An unexpected refusal of the run's own credentials, or a 404 on a declared collection,
         says the run is set up wrongly (token, API root): ``error``, never a conformance ``fail``."""
         accepted = () if expect is None else _as_statuses(expect.status)
         if accepted and checks.status_matches(reply.status, accepted):
             return
-        if (
-            reply.status in REFUSED
-            and request.auth is AuthMode.DEFAULT
-            and self.ctx.auth.has_credentials
-        ):
+        if reply.status in REFUSED and request.auth is AuthMode.DEFAULT and self.ctx.auth.has_credentials:
             raise CredentialsRefused(
                 f"credentials refused: step {step.name!r} was sent with the run's credentials and got "
                 f"{reply.status}; check --token / --auth-header (nothing about the target was judged)"

@@ -3,7 +3,7 @@
 One engine run covers either one operation in the unit phases (examples, coverage, fuzzing) or the
 whole contract in the stateful phase. Its events are flattened into an ``EngineRun``: every
 exchange (for the request log and the cleanup tracker), every failed check, the names of the checks
-that ran, and the errors that stopped it. A timer stops a run that would overrun the session's
+that ran, and the errors that stopped it. A timer winds down a run that would overrun the session's
 wall-time budget.
 """
 
@@ -192,12 +192,14 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
             stop_hard()
             return
         control.max_time = 0  # the time limit is reached now; running cases finish and are reported
-        timer = threading.Timer(HARD_STOP_GRACE_S, stop_hard)
-        timer.daemon = True
-        hard.append(timer)
-        timer.start()
+        backstop = threading.Timer(HARD_STOP_GRACE_S, stop_hard)
+        backstop.daemon = True
+        hard.append(backstop)
+        backstop.start()
 
     timer = threading.Timer(max(time_left, 0.0), wind_down)
+    timer.daemon = True
+    timer.start()
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):

@@ -1,4 +1,4 @@
-"""Shipped scenarios: every "nothing found" lookup is a control step with a positive control (issue 8, point 5)."""
+"""Shipped scenarios: every "nothing found" lookup is a verify step with a positive control (issue 8)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,7 @@ def _empty_lookups(scenario: Scenario) -> list[Step]:
     return [s for s in scenario.steps if _count(s) == 0]
 
 
-@pytest.mark.parametrize(
-    "scenario", [s for s in SCENARIOS if _empty_lookups(s)], ids=lambda s: s.id
-)
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if _empty_lookups(s)], ids=lambda s: s.id)
 def test_empty_lookups_are_verify_steps_with_a_positive_control(scenario: Scenario) -> None:
     for step in _empty_lookups(scenario):
         assert step.verify, f"{scenario.id}: {step.name!r} checks `count: 0` but is not `verify: true`"

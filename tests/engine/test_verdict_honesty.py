@@ -56,7 +56,8 @@ def test_refused_run_credentials_are_an_error_not_a_fail(run_scenario: RunScenar
 
 def test_expected_refusal_with_other_credentials_still_passes(run_scenario: RunScenario) -> None:
     result = run_scenario(
-        HEAD + "steps:\n  - {name: x, request: {operation: itemsList, auth: invalid}, expect: {status: 401}}\n"
+        HEAD
+        + "steps:\n  - {name: x, request: {operation: itemsList, auth: invalid}, expect: {status: 401}}\n"
     )
     assert result.verdict is Verdict.PASS, result.message
 
@@ -72,8 +73,7 @@ def test_404_on_a_declared_collection_is_an_error_not_a_fail(run_scenario: RunSc
 
 def test_404_on_a_detail_is_still_judged(run_scenario: RunScenario) -> None:
     result = run_scenario(
-        HEAD
-        + "steps:\n  - {name: x, request: {operation: itemsRetrieve, path_params: {uuid: nope}},"
+        HEAD + "steps:\n  - {name: x, request: {operation: itemsRetrieve, path_params: {uuid: nope}},"
         " expect: {status: 200}}\n"
     )
     assert result.verdict is Verdict.FAIL, result.message
@@ -154,8 +154,7 @@ steps:
 
 def test_echoed_credential_is_redacted_from_message_failure_and_evidence(run_scenario: RunScenario) -> None:
     result = run_scenario(
-        HEAD
-        + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
+        HEAD + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
         " expect: {status: 400, body: [{path: detail, equals: ok}], contract: false}}\n"
     )
     assert result.verdict is Verdict.FAIL
@@ -179,8 +178,7 @@ def test_minted_jwt_is_redacted_when_echoed(toy_url: str) -> None:
         )
         result = ScenarioRunner(ctx).run(
             scenario_from(
-                HEAD
-                + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
+                HEAD + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
                 " expect: {status: 400, body: [{path: detail, equals: ok}], contract: false}}\n"
             )
         )

@@ -42,10 +42,12 @@ def test_an_echoing_target_leaks_no_secret_into_any_output(
 ) -> None:
     # A failure (body mismatch quoting the echo) and an error (status the step did not expect).
     (pytester.path / "KI-ECHO-FAIL.scenario.yaml").write_text(
-        ECHO.format(id="KI-ECHO-FAIL", status=400, operator="equals", expected="something else"), encoding="utf-8"
+        ECHO.format(id="KI-ECHO-FAIL", status=400, operator="equals", expected="something else"),
+        encoding="utf-8",
     )
     (pytester.path / "KI-ECHO-PASS.scenario.yaml").write_text(
-        ECHO.format(id="KI-ECHO-PASS", status=400, operator="matches", expected="^you sent (Token|Basic) ."), encoding="utf-8"
+        ECHO.format(id="KI-ECHO-PASS", status=400, operator="matches", expected="^you sent (Token|Basic) ."),
+        encoding="utf-8",
     )
     # With user info in the URL httpx sends it as Basic auth: that value is a secret too.
     target = (toy.replace("http://", f"http://conformance:{PASSWORD}@") if userinfo else toy) + "/api"
