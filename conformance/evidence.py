@@ -13,7 +13,7 @@ import shlex
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
@@ -122,11 +122,10 @@ class Redactor:
         if clean == text:
             return exc
         try:
-            replacement = type(exc)(clean)
-        except Exception:
-            replacement = RuntimeError(clean)  # type: ignore[assignment]
-        replacement.__cause__ = None
-        return replacement  # type: ignore[return-value]
+            replacement: BaseException = type(exc)(clean)
+        except Exception:  # a type with another constructor: keep the text, lose the type
+            replacement = RuntimeError(clean)
+        return cast(E, replacement)
 
     def _scrub(self, value: Any) -> Any:
         if value is None or isinstance(value, int | float | bool):
