@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 
 from conformance.auth import ZgwJwtAuth
-from conformance.client import Client
-from conformance.contract import ContractValidator
-from conformance.evidence import Redactor
-from conformance.generators import IdentifierGenerator
-from conformance.runner import RunnerContext, ScenarioRunner
 from conformance.verdicts import Verdict
-from tests.engine.conftest import TOY_SPEC, RunScenario, scenario_from
+from tests.engine.conftest import RunScenario
 from tests.support.toy_server import TOKEN
 
 HEAD = """
@@ -162,28 +157,13 @@ def test_echoed_credential_is_redacted_from_message_failure_and_evidence(run_sce
     assert TOKEN not in _everything(result)
 
 
-def test_minted_jwt_is_redacted_when_echoed(toy_url: str) -> None:
-    redactor = Redactor.for_secrets([])
+def test_minted_jwt_is_redacted_when_echoed(run_scenario: RunScenario) -> None:
     auth = ZgwJwtAuth("client", "jwt-signing-secret-0123456789abcdef")
-    client = Client(toy_url, redactor=redactor)
-    try:
-        ctx = RunnerContext(
-            client=client,
-            auth=auth,
-            generators=IdentifierGenerator("t"),
-            run_id="t",
-            profile="klantinteracties-v1",
-            capabilities=frozenset(),
-            contract=ContractValidator(TOY_SPEC, toy_url, redactor),
-        )
-        result = ScenarioRunner(ctx).run(
-            scenario_from(
-                HEAD + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
-                " expect: {status: 400, body: [{path: detail, equals: ok}], contract: false}}\n"
-            )
-        )
-    finally:
-        client.close()
+    result = run_scenario(
+        HEAD + "steps:\n  - {name: x, request: {method: GET, path: /echo},"
+        " expect: {status: 400, body: [{path: detail, equals: ok}], contract: false}}\n",
+        auth=auth,
+    )
     assert result.verdict is Verdict.FAIL
     minted = [s for s in auth.secrets() if s.count(".") == 2]
     assert minted, "the provider minted no JWT"
