@@ -112,12 +112,9 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
     if requirement.id in recorder.contract_errors:
         return Verdict.ERROR, f"fuzzing could not judge it: {recorder.contract_errors[requirement.id]}"
     if "fuzz" not in recorder.sections:
-        checked = (
-            " (scenario responses were checked without finding)"
-            if requirement.id in (recorder.contract_checked)
-            else ""
-        )
-        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: contract fuzzing did not run (--no-fuzz?){checked}"
+        seen = requirement.id in recorder.contract_checked
+        note = " (scenario responses were checked without finding)" if seen else ""
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: contract fuzzing did not run (--no-fuzz?){note}"
     if requirement.id in recorder.contract_checked:
         return Verdict.PASS, "no finding"
     return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"

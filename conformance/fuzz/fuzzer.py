@@ -17,7 +17,6 @@ import httpx
 
 from conformance.auth import AuthMode
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.evidence import Redactor
 from conformance.fuzz import authcheck, engine
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
@@ -77,8 +76,9 @@ class FuzzSession:
         self.options = options or FuzzOptions.from_settings(ctx.settings)
         self.target_url = ctx.target_url.rstrip("/")
         self._auth_headers = ctx.auth.headers(AuthMode.DEFAULT)
-        # Providers that mint credentials (ZGW JWT) know them only now: redact those too.
-        self.redactor = Redactor.for_secrets([*ctx.redactor.secrets, *ctx.auth.secrets()])
+        # Providers that mint credentials (ZGW JWT) know them only now: the run's redactor learns them.
+        self.redactor = ctx.redactor
+        self.redactor.learn(*ctx.auth.secrets())
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
         self.outcomes: dict[str, UnitOutcome] = {}
@@ -223,7 +223,7 @@ class FuzzSession:
                     observe=self._observe,
                 )
             except ToolError as exc:
-                outcome.error = _redacted(exc, self.redactor)
+                outcome.error = self.redactor.exception(exc)
                 return outcome
         outcome.requests = outcome.cases = result.probes
         if result.probes:
@@ -242,7 +242,7 @@ class FuzzSession:
         try:
             run = engine.execute(schema, time_left=left)
         except ToolError as exc:
-            outcome.error = _redacted(exc, self.redactor)
+            outcome.error = self.redactor.exception(exc)
             return outcome
         for exchange in run.exchanges:
             self.tracker.observe(
@@ -277,7 +277,7 @@ class FuzzSession:
         if run.lost_in_flight:
             self.tracker.lost.append(unit)
         if run.errors:
-            outcome.error = _redacted(run.errors[0], self.redactor)
+            outcome.error = self.redactor.exception(run.errors[0])
         elif self._credentials_refused(run):
             outcome.error = ConfigError(
                 f"{unit}: every request sent with the configured credentials was refused (401/403); "
@@ -365,7 +365,3 @@ class FuzzSession:
             "request_log_sha256": self.log.digest(),
             "cleanup": cleanup,
         }
-
-
-def _redacted(error: ToolError, redactor: Redactor) -> ToolError:
-    return redactor.exception(error)
