@@ -39,6 +39,17 @@ def status_is_accepted(status: int, accepted: tuple[StatusItem, ...]) -> None:
         raise StatusMismatch("unexpected status", expected=_render_statuses(accepted), received=status)
 
 
+def server_error_is_expected(status: int, accepted: tuple[StatusItem, ...]) -> None:
+    """A 5xx passes only a step that names it (``500`` or ``"5xx"``): a step with no status, or
+    with only leak checks, must not pass on a server error."""
+    if status >= 500 and not status_matches(status, accepted):
+        raise StatusMismatch(
+            "server error the step did not expect",
+            expected=_render_statuses(accepted) if accepted else "any answer but a server error (5xx)",
+            received=status,
+        )
+
+
 def _json_equal(left: Any, right: Any) -> bool:
     """JSON equality: ``1 == 1.0`` but ``True != 1`` and ``"1" != 1``."""
     if isinstance(left, bool) or isinstance(right, bool):

@@ -21,11 +21,12 @@ from conformance.errors import ConfigError, ScenarioFormatError, ToolError
 from conformance.verdicts import ExitCode
 
 EXIT_CODES_HELP = """exit codes:
-  0    conformant: every applicable requirement passed
+  0    conformant: every applicable, testable requirement was run and passed
   1    non-conformant: at least one requirement failed
   2    usage or scenario-format error (nothing was judged)
   3    target or tool error: nothing failed, but something could not be evaluated
-  4    inconclusive: nothing failed or errored, but a precondition was unmet
+  4    inconclusive or partial: nothing failed or errored, but a precondition was unmet
+       or a testable MUST requirement was not run (-k, --no-fuzz)
   130  interrupted
 """
 

@@ -114,6 +114,7 @@ class Client:
         )
         if has_json:
             request.headers["Content-Type"] = "application/json"
+        self.redactor.learn_headers(request.headers.items())  # a credential minted for this request
         exchange = Exchange(
             step=step,
             method=method,

@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
+# schemathesis' own placeholder (its reproductions of fuzzed cases): reported as ours, so a redacted
+# secret looks the same whether the exchange came from a scenario or from fuzzing.
+FOREIGN_PLACEHOLDERS = ("[Filtered]",)
 
 # Headers whose values are credentials whatever they contain.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
@@ -23,21 +28,52 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 MAX_EVIDENCE_BODY = 64 * 1024
 
 
-@dataclass(frozen=True)
 class Redactor:
-    """Scrubs known secret values and secret headers out of evidence."""
+    """Scrubs known secret values and secret headers out of every text that leaves the run.
 
-    secrets: tuple[str, ...] = ()
+    It learns: credentials minted during the run (a ZGW JWT per request) and any credential a
+    request carried are added with ``learn`` before the exchange is recorded, so an echo of
+    them in a response body, a message or a finding is scrubbed too.
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.learn(*secrets)
 
     @classmethod
     def for_secrets(cls, secrets: Iterable[str]) -> Redactor:
         """A redactor for these values; short values (under 4 chars) are ignored as too ambiguous."""
-        unique = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        return cls(tuple(unique))
+        return cls(secrets)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    def learn(self, *values: str) -> None:
+        """Add secrets (and the parts of a ``user:password`` pair); longest are replaced first."""
+        fresh = {v for v in values if v and len(v) >= 4 and v not in self._secrets}
+        fresh |= {part for v in fresh if ":" in v for part in v.split(":", 1) if len(part) >= 4}
+        if not fresh:
+            return
+        with self._lock:
+            merged = set(self._secrets) | fresh
+            self._secrets = tuple(sorted(merged, key=len, reverse=True))
+
+    def learn_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        """Learn the credential of every secret header (the value after the scheme word)."""
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in items:
+            if name.lower() in SECRET_HEADERS and value:
+                match = _SCHEME.match(value)
+                self.learn(value[match.end(1) :].strip() if match else value)
 
     def text(self, value: str) -> str:
-        """``value`` with every secret replaced."""
-        for secret in self.secrets:
+        """``value`` with every secret replaced (and other tools' placeholders made ours)."""
+        for placeholder in FOREIGN_PLACEHOLDERS:
+            if placeholder in value:
+                value = value.replace(placeholder, REDACTED)
+        for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, REDACTED)
         return value
@@ -62,6 +98,44 @@ class Redactor:
         if isinstance(data, dict):
             return {self.text(str(k)): self.value(v) for k, v in data.items()}
         return data
+
+    def url(self, url: str) -> str:
+        """``url`` with its user info (``user:password@``) replaced and secrets scrubbed."""
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            url = urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
+        return self.text(url)
+
+    def exception(self, exc: E) -> E:
+        """``exc`` with secrets scrubbed from its text (a conformance failure is scrubbed in place)."""
+        from conformance.failures import ConformanceFailure
+
+        if isinstance(exc, ConformanceFailure):
+            exc.message = self.text(exc.message)
+            exc.expected = self._scrub(exc.expected)
+            exc.received = self._scrub(exc.received)
+            exc.args = (exc.message,)
+            return exc
+        text = str(exc)
+        clean = self.text(text)
+        if clean == text:
+            return exc
+        try:
+            replacement: BaseException = type(exc)(clean)
+        except Exception:  # a type with another constructor: keep the text, lose the type
+            replacement = RuntimeError(clean)
+        return cast(E, replacement)
+
+    def _scrub(self, value: Any) -> Any:
+        if value is None or isinstance(value, int | float | bool):
+            return value
+        text = value if isinstance(value, str) else str(value)
+        clean = self.text(text)
+        return value if clean == text else clean
+
+
+E = TypeVar("E", bound=BaseException)
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")

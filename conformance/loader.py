@@ -215,6 +215,7 @@ def _step(raw: Any) -> Step:
         expect_each=_expect(expect_set.get("each")),
         counts=counts,
         setup=bool(raw.get("setup", False)),
+        verify=bool(raw.get("verify", False)),
         line=getattr(raw, "line", None),
     )
 

@@ -107,6 +107,7 @@ class Step:
     expect_each: Expect | None = None
     counts: tuple[CountAssertion, ...] = ()
     setup: bool = False
+    verify: bool = False  # a control step (e.g. a lookup with valid credentials): non-2xx is inconclusive
     line: int | None = None
 
 

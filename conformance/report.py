@@ -23,7 +23,7 @@ import yaml
 from conformance import __version__
 from conformance.catalogue import Catalogue, Requirement
 from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import Verdict, exit_code_for, worst
+from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
 
 REPORT_NAME = "conformance-report.json"
 SUITE_NAME = "klanten-conformance"
@@ -41,6 +41,9 @@ class RunRecorder:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     contract_findings: list[ContractFinding] = field(default_factory=list)
     contract_checked: set[str] = field(default_factory=set)
+    contract_errors: dict[str, str] = field(default_factory=dict)  # CONTRACT-* id -> why not judged
+    not_run: list[NotRun] = field(default_factory=list)  # scenarios collected but not run
+    scenarios_in_scope: bool = True  # False for a contract-only (``fuzz``) run
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -55,9 +58,30 @@ class RunRecorder:
             self.contract_findings.extend(findings)
             self.contract_checked.update(checked)
 
+    def record_contract_error(self, requirements: Iterable[str], reason: str) -> None:
+        """These requirements could not be judged (refused credentials, a dead target): ``error``."""
+        with self._lock:
+            for requirement in requirements:
+                self.contract_errors.setdefault(requirement, reason)
+
+    def record_not_run(self, scenario_id: str, verifies: Iterable[str], reason: str) -> None:
+        """A scenario of this run that did not run (deselected, not executed)."""
+        with self._lock:
+            self.not_run.append(NotRun(scenario_id, tuple(verifies), reason))
+
     def record_section(self, name: str, data: dict[str, Any]) -> None:
         with self._lock:
             self.sections[name] = data
+
+
+@dataclass(frozen=True)
+class NotRun:
+    scenario_id: str
+    verifies: tuple[str, ...]
+    reason: str
+
+
+NOT_RUN_REASON = "testable requirement not run in this run"
 
 
 @dataclass(frozen=True)
@@ -85,9 +109,35 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
         operations = sorted({f.operation for f in findings})
         distinct = len(group_findings(findings))
         return Verdict.FAIL, f"{distinct} finding(s) ({len(findings)} occurrences) on {', '.join(operations)}"
+    if requirement.id in recorder.contract_errors:
+        return Verdict.ERROR, f"fuzzing could not judge it: {recorder.contract_errors[requirement.id]}"
+    if "fuzz" not in recorder.sections:
+        seen = requirement.id in recorder.contract_checked
+        note = " (scenario responses were checked without finding)" if seen else ""
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: contract fuzzing did not run (--no-fuzz?){note}"
     if requirement.id in recorder.contract_checked:
         return Verdict.PASS, "no finding"
-    return Verdict.NOT_TESTED, "no response was checked for it in this run (fuzzing off?)"
+    return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"
+
+
+def _scenario_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[Verdict, str]:
+    related = [s for s in recorder.scenarios if requirement.id in s.verifies]
+    skipped = [n for n in recorder.not_run if requirement.id in n.verifies]
+    decided = [s.verdict for s in related if s.verdict is not Verdict.NOT_APPLICABLE]
+    verdict = worst(decided, empty=Verdict.NOT_APPLICABLE if related else Verdict.NOT_RUN)
+    bad = [s for s in related if s.verdict is verdict and verdict is not Verdict.PASS]
+    if bad:
+        return verdict, "; ".join(
+            f"{s.scenario_id}: {s.message.splitlines()[0] if s.message else verdict}" for s in bad[:3]
+        )
+    if skipped and verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.NOT_RUN):
+        names = ", ".join(f"{n.scenario_id} ({n.reason})" for n in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: {names}{more}"
+    if not related:
+        scope = "" if recorder.scenarios_in_scope else " (a contract-only run)"
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no scenario for it ran{scope}"
+    return verdict, f"{len(decided)} scenario(s) passed"
 
 
 def requirement_verdicts(
@@ -96,8 +146,7 @@ def requirement_verdicts(
     """One verdict per catalogued requirement, in catalogue order."""
     out = []
     for requirement in catalogue.requirements:
-        related = [s for s in recorder.scenarios if requirement.id in s.verifies]
-        ids = tuple(s.scenario_id for s in related)
+        ids = tuple(s.scenario_id for s in recorder.scenarios if requirement.id in s.verifies)
         if not requirement.applicable_to(profile):
             note = requirement.profiles[profile].note
             out.append(RequirementVerdict(requirement, Verdict.NOT_APPLICABLE, ids, note or "not applicable"))
@@ -109,21 +158,21 @@ def requirement_verdicts(
         if requirement.testability == "untestable":
             out.append(RequirementVerdict(requirement, Verdict.NOT_TESTED, ids, requirement.reason))
             continue
-        decided = [s.verdict for s in related if s.verdict is not Verdict.NOT_APPLICABLE]
-        verdict = worst(decided, empty=Verdict.NOT_APPLICABLE if related else Verdict.NOT_TESTED)
-        bad = [s for s in related if s.verdict is verdict and verdict is not Verdict.PASS]
-        if bad:
-            reason = "; ".join(
-                f"{s.scenario_id}: {s.message.splitlines()[0] if s.message else verdict}" for s in bad[:3]
-            )
-        elif not related:
-            reason = "no scenario ran"
-        else:
-            reason = f"{len(decided)} scenario(s) passed"
+        verdict, reason = _scenario_verdict(requirement, recorder)
         if requirement.testability == "proxy":
             reason = f"{reason} (proxy: {requirement.proxy})"
         out.append(RequirementVerdict(requirement, verdict, ids, reason))
     return out
+
+
+def not_run_ids(rows: Iterable[RequirementVerdict], recorder: RunRecorder) -> list[str]:
+    """Testable requirements this run did not (fully) run and that count for the run's scope."""
+    return [
+        r.requirement.id
+        for r in rows
+        if r.verdict is Verdict.NOT_RUN
+        and (recorder.scenarios_in_scope or r.requirement.verified_by == "contract")
+    ]
 
 
 def group_findings(findings: Iterable[ContractFinding]) -> list[dict[str, Any]]:
@@ -165,6 +214,31 @@ def _safe_name(scenario_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_id)
 
 
+def judge(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> dict[str, Any]:
+    """Every verdict-bearing field of the report, from what the run recorded.
+
+    The one place verdicts, partiality and the exit code are decided: the run's report and
+    ``verify-bundle``'s offline re-derivation both call it.
+    """
+    rows = requirement_verdicts(catalogue, profile, recorder)
+    not_run = not_run_ids(rows, recorder)
+    levels = {r.requirement.id: r.requirement.level for r in rows}
+    partial = any(levels[rid] == "MUST" for rid in not_run)
+    report: dict[str, Any] = {
+        "requirements": [r.to_dict() for r in rows],
+        "partial": partial,
+        "not_run": not_run,
+    }
+    report["exit_code"] = int(exit_code_of(report))
+    return report
+
+
+def exit_code_of(report: dict[str, Any]) -> ExitCode:
+    """The exit code a report's requirement rows give (also after a waiver post-pass)."""
+    verdicts = (Verdict(r["verdict"]) for r in report["requirements"])
+    return exit_code_for(verdicts, partial=bool(report.get("partial")))
+
+
 def build_report(
     *,
     recorder: RunRecorder,
@@ -175,7 +249,7 @@ def build_report(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report as a dict (written by ``write_report``)."""
-    rows = requirement_verdicts(catalogue, profile, recorder)
+    judged = judge(catalogue, profile, recorder)
     scenarios = sorted(recorder.scenarios, key=lambda s: s.scenario_id)
     cleanups = [c for s in scenarios for c in s.cleanups]
     findings = group_findings(recorder.contract_findings)
@@ -186,8 +260,10 @@ def build_report(
         "spec": spec_facts(spec_path),
         "started_at": recorder.started_at,
         "finished_at": _now(),
-        "exit_code": int(exit_code_for(r.verdict for r in rows)),
-        "requirements": [r.to_dict() for r in rows],
+        "exit_code": judged["exit_code"],
+        "partial": judged["partial"],
+        "not_run": judged["not_run"],
+        "requirements": judged["requirements"],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
         ],
@@ -198,7 +274,7 @@ def build_report(
             "failed": sum(1 for c in cleanups if not c.ok),
         },
         "totals": {
-            "requirements": dict(Counter(r.verdict.value for r in rows)),
+            "requirements": dict(Counter(r["verdict"] for r in judged["requirements"])),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
             "contract_findings": len(findings),
         },
@@ -239,6 +315,11 @@ def terminal_table(report: dict[str, Any]) -> str:
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())
     )
     lines.append(f"requirements: {totals}")
+    if report.get("partial"):
+        lines.append(
+            f"PARTIAL RUN: {len(report['not_run'])} testable requirement(s) not run "
+            f"({', '.join(report['not_run'])}); not a conformance verdict"
+        )
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"

@@ -32,6 +32,19 @@ from conformance.templating import UndefinedVariable, render
 from conformance.verdicts import Verdict
 
 CLEANUP_OK = (200, 202, 204, 404, 410)
+REFUSED = (401, 403)
+
+
+class CredentialsRefused(ToolError):
+    """A step sent with the run's own credentials was refused: a setup problem, not non-conformance."""
+
+
+class OperationNotFound(ToolError):
+    """A collection operation the contract declares answered 404: wrong API root, not non-conformance."""
+
+
+class PathOutsideRoot(ConfigError):
+    """A rendered path would leave the API root (a ``..`` segment)."""
 
 
 @dataclass(frozen=True)
@@ -116,9 +129,11 @@ class ScenarioRunner:
             result.duration_s = time.perf_counter() - started
         return result
 
-    @staticmethod
-    def _finish(result: ScenarioResult, verdict: Verdict, message: str, exc: BaseException) -> None:
-        result.verdict, result.message, result.failure = verdict, message, exc
+    def _finish(self, result: ScenarioResult, verdict: Verdict, message: str, exc: BaseException) -> None:
+        """Record the verdict; its message and exception leave the run, so both are redacted."""
+        redactor = self.ctx.client.redactor
+        result.verdict, result.message = verdict, redactor.text(message)
+        result.failure = redactor.exception(exc)
 
     def _resolver(self, variables: dict[str, Any]) -> Callable[[str], Any]:
         def resolve(name: str) -> Any:
@@ -133,16 +148,22 @@ class ScenarioRunner:
         return resolve
 
     def _target(self, request: RequestSpec, resolve: Callable[[str], Any]) -> tuple[str, str]:
-        """Method and path of a request, with path parameters filled in."""
+        """Method and path of a request: every rendered value quoted as one path segment."""
         if request.operation:
             if self.ctx.contract is None:
                 raise ConfigError(f"operation {request.operation} needs a contract; none is loaded")
             method, path = self.ctx.contract.operation_id(request.operation)
         else:
             method, path = str(request.method), str(request.path)
-            path = str(render(path, resolve))
+            if not path.startswith(("http://", "https://")):
+                path = "/".join(
+                    str(render(segment, lambda name: quote(str(resolve(name)), safe="")))
+                    for segment in path.split("/")
+                )
         for name, value in render(request.path_params, resolve).items():
             path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        if any(segment in (".", "..") for segment in path.split("?", 1)[0].split("/")):
+            raise PathOutsideRoot(f"path {path!r} has a `.` or `..` segment and could leave the API root")
         return method, path
 
     def _send(
@@ -185,9 +206,15 @@ class ScenarioRunner:
         reply, exchange = self._send(step, step.request, resolve)
         self._record(scenario, reply, exchange, step.expect, result)
         captured = self._capture(step, reply, state)
+        expect = None if step.expect is None else _render_expect(step.expect, self._resolver(state.variables))
+        self._judge_transport(step, step.request, reply, expect)
+        if step.verify and not 200 <= reply.status < 300:
+            raise PreconditionUnmet(
+                f"verify step {step.name!r} answered {reply.status}, so the rule cannot be judged"
+                f" (a control lookup must succeed): {reply.text[:200]}"
+            )
         try:
-            if step.expect is not None:
-                verify(_render_expect(step.expect, self._resolver(state.variables)), reply)
+            verify(expect, reply)
             if 200 <= reply.status < 300:
                 missing = [c.name for c in step.captures if c.name not in captured]
                 if missing:
@@ -261,22 +288,44 @@ class ScenarioRunner:
         if problem is not None:
             raise problem
         state.variables.update(first_success or {})
+        resolve = self._resolver(state.variables)
+        expect = None if step.expect_each is None else _render_expect(step.expect_each, resolve)
+        for reply, _ in outcomes:
+            self._judge_transport(step, step.request, reply, expect)
         try:
-            resolve = self._resolver(state.variables)
-            if step.expect_each is not None:
-                expect = _render_expect(step.expect_each, resolve)
-                for index, (reply, _) in enumerate(outcomes):
-                    try:
-                        verify(expect, reply)
-                    except ConformanceFailure as exc:
-                        exc.message = f"response {index + 1} of {count}: {exc.message}"
-                        raise
+            for index, (reply, _) in enumerate(outcomes):
+                try:
+                    verify(expect, reply)
+                except ConformanceFailure as exc:
+                    exc.message = f"response {index + 1} of {count}: {exc.message}"
+                    raise
             statuses = [reply.status for reply, _ in outcomes]
             for assertion in step.counts:
                 counts_hold(_render_count(assertion, resolve), statuses)
         except ConformanceFailure as exc:
             exc.step = step.name
             raise
+
+    def _judge_transport(self, step: Step, request: RequestSpec, reply: Reply, expect: Expect | None) -> None:
+        """An unexpected refusal of the run's own credentials, or a 404 on a declared collection,
+        says the run is set up wrongly (token, API root): ``error``, never a conformance ``fail``."""
+        accepted = () if expect is None else _as_statuses(expect.status)
+        if accepted and checks.status_matches(reply.status, accepted):
+            return
+        if reply.status in REFUSED and request.auth is AuthMode.DEFAULT and self.ctx.auth.has_credentials:
+            raise CredentialsRefused(
+                f"credentials refused: step {step.name!r} was sent with the run's credentials and got "
+                f"{reply.status}; check --token / --auth-header (nothing about the target was judged)"
+            )
+        if reply.status == 404 and self.ctx.contract is not None:
+            sent = reply.response.request
+            operation, _ = self.ctx.contract.operation_of(sent.method, str(sent.url))
+            if operation is not None and "{" not in str(operation.path):
+                raise OperationNotFound(
+                    f"operation not found at this root: {operation.label} answered 404 at "
+                    f"{self.ctx.client.redactor.url(str(reply.response.request.url))}; check --target "
+                    "(it must be the API root under which the collections live)"
+                )
 
     def _cleanup(self, state: _State, result: ScenarioResult) -> None:
         for pending in reversed(state.cleanups):
@@ -310,9 +359,14 @@ def _render_count(assertion: CountAssertion, resolve: Callable[[str], Any]) -> C
     return dataclasses.replace(assertion, status=tuple(render(list(assertion.status), resolve)))
 
 
-def verify(expect: Expect, reply: Reply) -> None:
-    """Check one response: status first, then headers, body, problem details and leaks."""
-    checks.status_is_accepted(reply.status, _as_statuses(expect.status))
+def verify(expect: Expect | None, reply: Reply) -> None:
+    """Check one response: status first (a 5xx only passes when expected), then headers, body,
+    problem details and leaks."""
+    accepted = () if expect is None else _as_statuses(expect.status)
+    checks.status_is_accepted(reply.status, accepted)
+    checks.server_error_is_expected(reply.status, accepted)
+    if expect is None:
+        return
     for header in expect.headers:
         checks.header_assertion_holds(reply.headers, header)
     if expect.body or expect.problem or expect.invalid_params:

@@ -7,10 +7,12 @@ recorder, and tears the server down at the end. The plugin holds one per pytest 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -53,6 +55,16 @@ def resolve_spec(spec: str | None, profile: Profile, download_dir: Path) -> Path
     return path
 
 
+def _userinfo(url: str) -> list[str]:
+    """``user:password`` of a target URL (and each part): secrets like any other credential."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return []
+    info = unquote(parts.netloc.rsplit("@", 1)[0])
+    basic = base64.b64encode(info.encode()).decode()  # httpx sends user info as Basic auth
+    return [info, basic, *info.split(":", 1)]
+
+
 @dataclass
 class RunContext:
     """The shared state of one run; see the module docstring."""
@@ -90,7 +102,7 @@ class RunContext:
         target = str(settings.target_url)
         try:
             auth = settings.auth_provider(profile)
-            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
+            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets(), *_userinfo(target)])
             spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
             contract = ContractValidator(spec_path, target, redactor)
         except BaseException:

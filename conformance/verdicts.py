@@ -14,18 +14,20 @@ class Verdict(enum.StrEnum):
     ERROR = "error"
     INCONCLUSIVE = "inconclusive"
     NOT_APPLICABLE = "not-applicable"
-    NOT_TESTED = "not-tested"
+    NOT_TESTED = "not-tested"  # untestable over HTTP: the catalogue says why
     WAIVED = "waived"  # a failure accepted by an active waiver (``--waivers``); never set by judging
+    NOT_RUN = "not-run"  # testable, but not (fully) run in this run: deselected, --no-fuzz, ...
 
 
 # Worst first. A requirement is as bad as its worst scenario: one failure outweighs any number of
 # passes, and an error means we could not tell, which outweighs inconclusive and pass.
 _SEVERITY = {
-    Verdict.FAIL: 6,
-    Verdict.ERROR: 5,
-    Verdict.INCONCLUSIVE: 4,
-    Verdict.WAIVED: 3,
-    Verdict.PASS: 2,
+    Verdict.FAIL: 7,
+    Verdict.ERROR: 6,
+    Verdict.INCONCLUSIVE: 5,
+    Verdict.WAIVED: 4,
+    Verdict.PASS: 3,
+    Verdict.NOT_RUN: 2,
     Verdict.NOT_APPLICABLE: 1,
     Verdict.NOT_TESTED: 0,
 }
@@ -50,13 +52,16 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-def exit_code_for(requirement_verdicts: Iterable[Verdict]) -> ExitCode:
-    """Map the requirement verdicts of a finished run to the process exit code."""
+def exit_code_for(requirement_verdicts: Iterable[Verdict], *, partial: bool = False) -> ExitCode:
+    """Map the requirement verdicts of a finished run to the process exit code.
+
+    ``partial``: a testable MUST requirement was not run, so the run cannot say "conformant".
+    """
     overall = worst(requirement_verdicts)
     if overall is Verdict.FAIL:
         return ExitCode.NON_CONFORMANT
     if overall is Verdict.ERROR:
         return ExitCode.TARGET_OR_TOOL_ERROR
-    if overall is Verdict.INCONCLUSIVE:
+    if overall is Verdict.INCONCLUSIVE or partial:
         return ExitCode.INCONCLUSIVE
     return ExitCode.CONFORMANT

@@ -45,6 +45,7 @@ class ResourceTracker:
     target_url: str
     _created: dict[str, str] = field(default_factory=dict)  # path -> absolute url to DELETE
     _gone: set[str] = field(default_factory=set)
+    lost: list[str] = field(default_factory=list)  # units stopped hard: their in-flight creations unseen
 
     def _absolute(self, url: str) -> str | None:
         """``url`` rebased onto the target root when it points below the target's base path."""
@@ -116,6 +117,15 @@ class ResourceTracker:
             if not failures:
                 break
         report.failed = [record for _, record in failures]
+        report.failed += [
+            CleanupRecord(
+                f"{unit}: resources created by cases in flight when the engine was stopped hard",
+                None,
+                False,
+                "not tracked, so not deleted: test data may be left on the target",
+            )
+            for unit in self.lost
+        ]
         return report
 
 

@@ -23,6 +23,8 @@ class ContractRecorder(Protocol):
 
     def record_contract(self, findings: Iterable[ContractFinding], checked: Iterable[str]) -> None: ...
 
+    def record_contract_error(self, requirements: Iterable[str], reason: str) -> None: ...
+
     def record_section(self, name: str, data: dict[str, Any]) -> None: ...
 
 
@@ -54,11 +56,16 @@ class MemoryRecorder:
 
     findings: list[ContractFinding] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
+    errors: dict[str, str] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def record_contract(self, findings: Iterable[ContractFinding], checked: Iterable[str]) -> None:
         self.findings.extend(findings)
         self.checked.update(checked)
+
+    def record_contract_error(self, requirements: Iterable[str], reason: str) -> None:
+        for requirement in requirements:
+            self.errors.setdefault(requirement, reason)
 
     def record_section(self, name: str, data: dict[str, Any]) -> None:
         self.sections[name] = data

@@ -3,7 +3,7 @@
 One engine run covers either one operation in the unit phases (examples, coverage, fuzzing) or the
 whole contract in the stateful phase. Its events are flattened into an ``EngineRun``: every
 exchange (for the request log and the cleanup tracker), every failed check, the names of the checks
-that ran, and the errors that stopped it. A timer stops a run that would overrun the session's
+that ran, and the errors that stopped it. A timer winds down a run that would overrun the session's
 wall-time budget.
 """
 
@@ -63,7 +63,8 @@ class EngineRun:
     checks_ran: set[str] = field(default_factory=set)
     errors: list[ToolError] = field(default_factory=list)
     cases: int = 0
-    stopped_by_timer: bool = False
+    stopped_by_timer: bool = False  # the unit's share of the budget ran out
+    lost_in_flight: bool = False  # stopped hard: cases in flight were dropped, their creations unseen
 
 
 def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
@@ -147,18 +148,56 @@ def _as_error(title: str, message: str, label: str) -> ToolError | None:
     return ToolError(text)
 
 
+# A hard stop (``stream.stop()``) drops the events still queued: schemathesis raises on an
+# interrupted stream, so what the cases in flight created would never be seen, counted or deleted.
+# When the unit's share of the budget is spent the engine's own time limit is pulled forward instead:
+# no new cases start, the running ones finish and are handed over. The hard stop stays as a safety
+# net after a grace period.
+HARD_STOP_GRACE_S = 30.0
+
+
+def _control(stream: Any) -> Any:
+    """The engine's ``ExecutionControl`` (its time limit), or None when it cannot be reached.
+
+    schemathesis does not expose it; it is the ``engine`` argument of the not yet started event
+    generator. tests/fuzz/test_fuzz_session.py proves the wind-down keeps in-flight creations.
+    """
+    frame = getattr(getattr(stream, "generator", None), "gi_frame", None)
+    engine = frame.f_locals.get("engine") if frame is not None else None
+    control = getattr(engine, "control", None)
+    return control if hasattr(control, "max_time") else None
+
+
 def execute(schema: Any, *, time_left: float) -> EngineRun:
-    """Run the engine over ``schema`` (already filtered and configured); stop after ``time_left`` seconds."""
-    from schemathesis.engine import events, from_schema
+    """Run the engine over ``schema`` (already filtered and configured); wind down after ``time_left`` s.
+
+    At ``time_left`` the engine's time limit is reached: every finished case is still handed over.
+    Only when that does not end the run within ``HARD_STOP_GRACE_S`` is it stopped hard
+    (``lost_in_flight``).
+    """
+    from schemathesis.engine import StopReason, events, from_schema
 
     run = EngineRun()
     stream = from_schema(schema).execute()
+    control = _control(stream)  # read before the generator starts: its arguments are its locals
+    hard: list[threading.Timer] = []
 
-    def stop() -> None:
-        run.stopped_by_timer = True
+    def stop_hard() -> None:
+        run.lost_in_flight = True
         stream.stop()
 
-    timer = threading.Timer(max(time_left, 0.0), stop)
+    def wind_down() -> None:
+        run.stopped_by_timer = True
+        if control is None:
+            stop_hard()
+            return
+        control.max_time = 0  # the time limit is reached now; running cases finish and are reported
+        backstop = threading.Timer(HARD_STOP_GRACE_S, stop_hard)
+        backstop.daemon = True
+        hard.append(backstop)
+        backstop.start()
+
+    timer = threading.Timer(max(time_left, 0.0), wind_down)
     timer.daemon = True
     timer.start()
     try:
@@ -173,6 +212,10 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
                 run.errors.append(ToolError(f"schemathesis crashed: {event.exception!r}"))
             elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
                 raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
+            elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.MAX_TIME:
+                run.stopped_by_timer = True
     finally:
         timer.cancel()
+        for pending in hard:
+            pending.cancel()
     return run

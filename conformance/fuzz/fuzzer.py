@@ -17,13 +17,12 @@ import httpx
 
 from conformance.auth import AuthMode
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.evidence import Redactor
 from conformance.fuzz import authcheck, engine
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
 from conformance.fuzz.findings import FindingCollector, RawFailure, requirement_for
-from conformance.fuzz.options import AUTH_CHECK, REFUSAL_STATUSES, FuzzOptions
+from conformance.fuzz.options import AUTH_CHECK, CHECK_REQUIREMENTS, REFUSAL_STATUSES, FuzzOptions
 from conformance.fuzz.requestlog import RequestLog
 from conformance.results import ContractFinding
 
@@ -77,8 +76,9 @@ class FuzzSession:
         self.options = options or FuzzOptions.from_settings(ctx.settings)
         self.target_url = ctx.target_url.rstrip("/")
         self._auth_headers = ctx.auth.headers(AuthMode.DEFAULT)
-        # Providers that mint credentials (ZGW JWT) know them only now: redact those too.
-        self.redactor = Redactor.for_secrets([*ctx.redactor.secrets, *ctx.auth.secrets()])
+        # Providers that mint credentials (ZGW JWT) know them only now: the run's redactor learns them.
+        self.redactor = ctx.redactor
+        self.redactor.learn(*ctx.auth.secrets())
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
         self.outcomes: dict[str, UnitOutcome] = {}
@@ -135,9 +135,11 @@ class FuzzSession:
             try:
                 client.get(self.target_url)
             except httpx.HTTPError as exc:
-                raise TargetError(
+                error = TargetError(
                     self.redactor.text(f"target {self.target_url} unreachable: {type(exc).__name__}: {exc}")
-                ) from exc
+                )
+                self.ctx.recorder.record_contract_error(self.requirements(), str(error))
+                raise error from exc
 
     def _client(self) -> httpx.Client:
         timeout = httpx.Timeout(self.options.request_timeout, connect=self.options.connect_timeout)
@@ -183,7 +185,19 @@ class FuzzSession:
         self.outcomes[unit] = outcome
         if outcome.findings or outcome.checked:
             self.ctx.recorder.record_contract(outcome.findings, outcome.checked)
+        if outcome.error is not None:
+            # Could not judge: its requirements are `error` with the reason, never a silent pass.
+            self.ctx.recorder.record_contract_error(
+                self.requirements(unit), f"{unit}: {type(outcome.error).__name__}: {outcome.error}"
+            )
         return outcome
+
+    def requirements(self, unit: str | None = None) -> set[str]:
+        """The CONTRACT-* ids a unit (or, with None, the whole session) judges."""
+        if unit == AUTH_UNIT:
+            return {requirement_for(AUTH_CHECK)}
+        judged = set(CHECK_REQUIREMENTS.values())
+        return judged if unit is not None else judged | {requirement_for(AUTH_CHECK)}
 
     def _findings_of(self, failures: list[RawFailure]) -> list[ContractFinding]:
         return self._collector.add_all(failures)
@@ -209,7 +223,7 @@ class FuzzSession:
                     observe=self._observe,
                 )
             except ToolError as exc:
-                outcome.error = _redacted(exc, self.redactor)
+                outcome.error = self.redactor.exception(exc)
                 return outcome
         outcome.requests = outcome.cases = result.probes
         if result.probes:
@@ -228,7 +242,7 @@ class FuzzSession:
         try:
             run = engine.execute(schema, time_left=left)
         except ToolError as exc:
-            outcome.error = _redacted(exc, self.redactor)
+            outcome.error = self.redactor.exception(exc)
             return outcome
         for exchange in run.exchanges:
             self.tracker.observe(
@@ -256,30 +270,41 @@ class FuzzSession:
             )
         outcome.requests = len(run.exchanges)
         outcome.cases = run.cases
-        outcome.checked = {requirement_for(name) for name in run.checks_ran}
         outcome.findings = self._findings_of(run.failures)
         if run.stopped_by_timer:
             outcome.cut_short = True
             self._cut_reason = f"fuzz_max_time of {self.options.max_time:g}s exhausted during {unit}"
-        if run.errors and not outcome.findings:
-            outcome.error = _redacted(run.errors[0], self.redactor)
-        elif self._credentials_refused(run) and not outcome.findings:
+        if run.lost_in_flight:
+            self.tracker.lost.append(unit)
+        if run.errors:
+            outcome.error = self.redactor.exception(run.errors[0])
+        elif self._credentials_refused(run):
             outcome.error = ConfigError(
                 f"{unit}: every request sent with the configured credentials was refused (401/403); "
                 "nothing was tested. Check --token / --auth-header."
             )
+        if self._reached(run):
+            # A check counts as run only on cases that reached the operation with accepted credentials.
+            outcome.checked = {requirement_for(name) for name in run.checks_ran}
         return outcome
+
+    def _ours(self, exchange: engine.Exchange) -> bool:
+        """Sent with our credentials to the unit's own method (unexpected-method probes aside)."""
+        header = {k.lower(): v for k, v in self._auth_headers.items()}
+        sent = {k.lower(): v for k, v in exchange.headers.items()}
+        same_method = exchange.method.upper() == exchange.operation.split(" ", 1)[0].upper()
+        return same_method and all(sent.get(k) == v for k, v in header.items())
+
+    def _reached(self, run: engine.EngineRun) -> bool:
+        """Whether some request with our credentials got an answer other than 401/403."""
+        return any(
+            e.status is not None and e.status not in authcheck.REFUSED and self._ours(e)
+            for e in run.exchanges
+        )
 
     def _credentials_refused(self, run: engine.EngineRun) -> bool:
         """Whether every request with our credentials (unexpected-method probes aside) got 401/403."""
-        header = {k.lower(): v for k, v in self._auth_headers.items()}
-
-        def ours(exchange: engine.Exchange) -> bool:
-            sent = {k.lower(): v for k, v in exchange.headers.items()}
-            same_method = exchange.method.upper() == exchange.operation.split(" ", 1)[0].upper()
-            return same_method and all(sent.get(k) == v for k, v in header.items())
-
-        statuses = [e.status for e in run.exchanges if e.status is not None and ours(e)]
+        statuses = [e.status for e in run.exchanges if e.status is not None and self._ours(e)]
         return bool(statuses) and all(status in authcheck.REFUSED for status in statuses)
 
     def run_all(self) -> list[UnitOutcome]:
@@ -340,10 +365,3 @@ class FuzzSession:
             "request_log_sha256": self.log.digest(),
             "cleanup": cleanup,
         }
-
-
-def _redacted(error: ToolError, redactor: Redactor) -> ToolError:
-    text = redactor.text(str(error))
-    if text == str(error):
-        return error
-    return TargetError(text) if isinstance(error, TargetError) else type(error)(text)

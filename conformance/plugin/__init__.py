@@ -18,9 +18,9 @@ from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
 from conformance.plugin import progress
-from conformance.plugin.items import ScenarioFile
+from conformance.plugin.items import ScenarioFile, ScenarioItem
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
-from conformance.report import build_report, terminal_table, write_report
+from conformance.report import RunRecorder, build_report, terminal_table, write_report
 from conformance.reports.badge import BADGE_NAME
 from conformance.reports.bundle import BUNDLE_NAME
 from conformance.reports.html import REPORT_HTML
@@ -101,6 +101,31 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Deselected scenarios are "not run" in this run, never silently absent."""
+    for item in items:
+        if isinstance(item, ScenarioItem):
+            get_state(item.config).not_run.append((item, "deselected"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scenarios in requirement order (R1, R3, R4, … R11), so progress reads like the catalogue;
+    the collected scenarios are remembered, so those that never ran are reported "not run"."""
+    progress.sort_by_requirement(items)
+    get_state(config).scenario_items.extend(i for i in items if isinstance(i, ScenarioItem))
+
+
+def _record_not_run(state: PluginState, recorder: RunRecorder) -> None:
+    """Scenarios this run collected but did not run: deselected, or never executed (``-x``, stop)."""
+    for item, reason in state.not_run:
+        recorder.record_not_run(item.scenario.id, item.scenario.verifies, reason)
+    for item in state.scenario_items:
+        if item.result is None and not any(item is other for other, _ in state.not_run):
+            recorder.record_not_run(item.scenario.id, item.scenario.verifies, "not executed")
+    # A run that collected no scenario at all is contract-only (``klanten-conformance fuzz``).
+    recorder.scenarios_in_scope = bool(state.scenario_items or state.not_run)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(STATE_KEY, None)
@@ -108,11 +133,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     ctx = state.context_
     try:
+        _record_not_run(state, ctx.recorder)
         report = build_report(
             recorder=ctx.recorder,
             catalogue=ctx.catalogue,
             profile=ctx.profile.name,
-            target=ctx.target_url
+            target=ctx.redactor.url(ctx.target_url)
             if ctx.server is None
             else f"embedded reference ({ctx.settings.reference_variant})",
             spec_path=ctx.spec_path,
@@ -148,11 +174,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         waivers=state.settings.waivers,
         junit=junit,
     )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Scenarios in requirement order (R1, R3, R4, … R11), so progress reads like the catalogue."""
-    progress.sort_by_requirement(items)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

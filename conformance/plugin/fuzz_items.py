@@ -55,6 +55,10 @@ class FuzzFailure(ConformanceFailure):
         return "\n".join(lines)
 
 
+class FuzzUnitError(ToolError):
+    """A fuzz unit could not judge (already redacted); raised without the chain of its cause."""
+
+
 class FuzzFile(pytest.File):
     """The active contract file; owns the run's ``FuzzSession``."""
 
@@ -74,7 +78,13 @@ class FuzzFile(pytest.File):
     def setup(self) -> None:
         ctx = get_context(self.config)
         session = FuzzSession(ctx)
-        session.check_reachable()
+        try:
+            session.check_reachable()
+        except ToolError as exc:
+            # pytest renders setup errors with a traceback (and its frames' arguments): keep it to the
+            # redacted message.
+            __tracebackhide__ = True
+            raise FuzzUnitError(str(exc)) from None
         self.fuzz_session_ = session
 
     def teardown(self) -> None:
@@ -128,7 +138,8 @@ class FuzzItem(pytest.Item):
         if outcome.skipped is not None:
             pytest.skip(outcome.skipped)
         if outcome.error is not None and not outcome.findings:
-            raise outcome.error
+            __tracebackhide__ = True
+            raise FuzzUnitError(f"{type(outcome.error).__name__}: {outcome.error}") from None
 
     def runtest(self) -> None:
         outcome = self.outcome

@@ -28,6 +28,8 @@ class PluginState:
     fuzz_spec: Path | None = None  # the contract file that collects as fuzz items (resolved once)
     bundle_inputs: tuple[Path, Profile] | None = None  # contract and profile, for the bundle
     waivers: list[Waiver] | None = None  # --waivers, loaded and validated at configure time
+    scenario_items: list[Any] = field(default_factory=list)  # ScenarioItem (no import cycle)
+    not_run: list[tuple[Any, str]] = field(default_factory=list)  # (ScenarioItem, reason)
 
     def context(self) -> RunContext:
         """Open the run context once; a failure to open is remembered and raised for every item."""

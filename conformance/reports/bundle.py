@@ -24,7 +24,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalogue import load_catalogues
-from conformance.report import REPORT_NAME, RunRecorder, requirement_verdicts
+from conformance.report import REPORT_NAME, RunRecorder, judge
 from conformance.reports.waivers import apply_waivers, load_waivers
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import Verdict
@@ -42,6 +42,12 @@ def run_record(recorder: RunRecorder, *, profile: str, catalogues: Iterable[str]
         "scenarios": [s.to_dict() for s in sorted(recorder.scenarios, key=lambda s: s.scenario_id)],
         "contract_findings": [f.to_dict() for f in recorder.contract_findings],
         "contract_checked": sorted(recorder.contract_checked),
+        "contract_errors": dict(recorder.contract_errors),
+        "not_run": [
+            {"id": n.scenario_id, "verifies": list(n.verifies), "reason": n.reason} for n in recorder.not_run
+        ],
+        "scenarios_in_scope": recorder.scenarios_in_scope,
+        "sections": dict(recorder.sections),
     }
 
 
@@ -54,6 +60,11 @@ def recorder_from(record: dict[str, Any]) -> RunRecorder:
         )
     recorder.contract_findings.extend(ContractFinding(**f) for f in record["contract_findings"])
     recorder.contract_checked.update(record["contract_checked"])
+    recorder.contract_errors.update(record["contract_errors"])
+    for raw in record["not_run"]:
+        recorder.record_not_run(raw["id"], raw["verifies"], raw["reason"])
+    recorder.scenarios_in_scope = record["scenarios_in_scope"]
+    recorder.sections.update(record["sections"])
     return recorder
 
 
@@ -118,13 +129,8 @@ def verify_bundle(path: Path) -> list[str]:
 
 def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> list[str]:
     catalogue = load_catalogues(record["catalogues"], folder=folder / "catalogues")
-    rows = requirement_verdicts(catalogue, record["profile"], recorder_from(record))
-    derived: dict[str, Any] = {
-        "requirements": [r.to_dict() for r in rows],
-        "scenarios": [dict(s) for s in record["scenarios"]],
-        "totals": {},
-        "exit_code": 0,
-    }
+    derived = judge(catalogue, record["profile"], recorder_from(record))
+    derived.update(scenarios=[dict(s) for s in record["scenarios"]], totals={})
     # The same post-pass as the run (with no waiver file it only recomputes the exit code).
     waiver_files = sorted((folder / "waivers").glob("*"))
     waivers = load_waivers(waiver_files[0]) if waiver_files else []

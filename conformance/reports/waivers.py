@@ -21,7 +21,8 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from conformance.errors import ConfigError, ScenarioFormatError
-from conformance.verdicts import ExitCode, Verdict, exit_code_for
+from conformance.report import exit_code_of
+from conformance.verdicts import ExitCode, Verdict
 from conformance.yamlsafe import line_of, load_yaml
 
 _SCHEMA = Path(__file__).with_name("waivers.schema.json")
@@ -156,7 +157,7 @@ def apply_waivers(
     }
     report["totals"]["requirements"] = dict(Counter(r["verdict"] for r in report["requirements"]))
     report["totals"]["scenarios"] = dict(Counter(s["verdict"] for s in report["scenarios"]))
-    code = exit_code_for(Verdict(r["verdict"]) for r in report["requirements"])
+    code = exit_code_of(report)
     if problems and code is ExitCode.CONFORMANT:
         code = ExitCode.NON_CONFORMANT
     report["exit_code"] = int(code)

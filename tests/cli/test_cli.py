@@ -47,13 +47,16 @@ def _table(stdout: str) -> str:
 
 
 def test_golden_run_against_the_embedded_reference(tmp_path: Path) -> None:
+    # Without fuzzing the CONTRACT-* requirements are not run: a partial run, exit 4, never "conformant".
     proc = _run(tmp_path, "--no-fuzz")
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert proc.returncode == 4, proc.stdout[-4000:] + proc.stderr[-2000:]
     expected = (GOLDEN / "run-reference-no-fuzz.txt").read_text()
     assert _table(proc.stdout) == expected
     assert "cleanup (scenarios): " in proc.stdout and "FAILED" not in proc.stdout
+    assert "PARTIAL RUN" in proc.stdout
     report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
-    assert report["exit_code"] == 0
+    assert report["exit_code"] == 4 and report["partial"] is True
+    assert all(rid.startswith("CONTRACT-") for rid in report["not_run"])
     assert report["totals"]["scenarios"].get("fail", 0) == 0
     assert report["cleanup"]["failed"] == 0 and report["cleanup"]["attempted"] > 0
     assert (tmp_path / "reports" / "junit.xml").is_file()
@@ -78,7 +81,7 @@ def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> Non
     token = "f00dfeed" * 5
     with ReferenceServer(token=token) as server:
         proc = _run(tmp_path, "--no-fuzz", "--target", server.root_url, "--token", token)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc.returncode == 4, proc.stdout[-3000:]
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) > 10
     leaking = [p for p in files if token in p.read_text(encoding="utf-8", errors="replace")]
@@ -86,6 +89,37 @@ def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> Non
     assert token not in proc.stdout and token not in proc.stderr
     evidence = (tmp_path / "reports" / "evidence").glob("*.json")
     assert any("Token [redacted]" in p.read_text() for p in evidence)
+
+
+def test_one_selected_scenario_is_a_partial_run_exit_4(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--no-fuzz", only="KI-R5-same-rsin")
+    assert proc.returncode == 4, proc.stdout[-3000:]
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    jsonschema.validate(report, REPORT_SCHEMA)
+    assert report["partial"] is True and report["exit_code"] == 4
+    verdicts = {r["id"]: r for r in report["requirements"]}
+    # R5's other scenario was deselected: R5 is not run in full, so it is not a pass.
+    assert verdicts["KLOK01-R5"]["verdict"] == "not-run"
+    assert "KI-R5-same-kvk-three-partijen (deselected)" in verdicts["KLOK01-R5"]["reason"]
+    assert verdicts["KLOK01-R4"]["verdict"] == "not-run"
+    assert verdicts["KLOK01-R2"]["verdict"] == "not-tested"  # untestable: kept apart
+    assert {"KLOK01-R4", "KLOK01-R5", "CONTRACT-AUTH"} <= set(report["not_run"])
+    assert "KLOK01-R2" not in report["not_run"]
+
+
+def test_fuzzing_with_a_wrong_token_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    with ReferenceServer() as server:
+        proc = _cli(
+            "fuzz", "--target", server.root_url, "--token", "wrong-token-0123456789",
+            "--fuzz-phases", "examples", "--report-dir", str(tmp_path / "reports"), cwd=tmp_path,
+        )  # fmt: skip
+    assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    jsonschema.validate(report, REPORT_SCHEMA)
+    contract = {r["id"]: r for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
+    assert {r["verdict"] for r in contract.values()} == {"error"}, contract
+    assert all("refused" in r["reason"] for r in contract.values())
+    assert "wrong-token-0123456789" not in proc.stdout + json.dumps(report)
 
 
 def test_non_conformant_target_exits_1(tmp_path: Path) -> None:

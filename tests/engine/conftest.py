@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.auth import NoAuth, SchemeAuth
+from conformance.auth import AuthProvider, NoAuth, SchemeAuth
 from conformance.client import Client
 from conformance.contract import ContractValidator
 from conformance.evidence import Redactor
@@ -38,13 +38,20 @@ def run_scenario(toy_url: str) -> Iterator[RunScenario]:
     clients: list[Client] = []
 
     def run(
-        text: str, *, root: str | None = None, token: str | None = TOKEN, **client_kwargs: object
+        text: str,
+        *,
+        root: str | None = None,
+        token: str | None = TOKEN,
+        auth: AuthProvider | None = None,
+        **client_kwargs: object,
     ) -> ScenarioResult:
+        """``auth`` replaces the token provider; the redactor then starts knowing no secret."""
         root = root or toy_url
-        redactor = Redactor.for_secrets([TOKEN])
+        redactor = Redactor.for_secrets([TOKEN] if auth is None else [])
         client = Client(root, redactor=redactor, **client_kwargs)  # type: ignore[arg-type]
         clients.append(client)
-        auth = SchemeAuth(token) if token else NoAuth()
+        if auth is None:
+            auth = SchemeAuth(token) if token else NoAuth()
         ctx = RunnerContext(
             client=client,
             auth=auth,

@@ -71,6 +71,9 @@ def test_contract_drift_is_a_schema_finding(fuzz_run: Any) -> None:
     assert "indicatieActief" in finding.message
     assert finding.reproduction is not None and finding.reproduction.startswith("curl ")
     assert run.server.token not in run.everything_written()
+    # One placeholder for a redacted secret, whether the exchange came from a scenario or from fuzzing.
+    assert "[Filtered]" not in run.everything_written()
+    assert "[redacted]" in finding.reproduction
     assert run.section["cleanup"]["failed"] == []
 
 
@@ -141,6 +144,21 @@ def test_time_budget_cuts_the_session_short_and_still_cleans_up(fuzz_run: Any) -
     skipped = [name for name, unit in section["units"].items() if unit["skipped"]]
     assert STATEFUL_UNIT in skipped
     assert section["cleanup"]["failed"] == []
+    assert section["cleanup"]["deleted"] == section["cleanup"]["created"]
+    assert counts(run.server) == before
+
+
+def test_budget_cut_inside_a_creating_unit_tracks_what_in_flight_cases_created(fuzz_run: Any) -> None:
+    # The fuzzing phase of POST /partijen with a large example budget outlasts the time budget, so the
+    # cut lands mid-unit with creating requests in flight; all of them must be seen, counted and deleted.
+    run = fuzz_run(fuzz_max_time=1.0, fuzz_phases="fuzzing", fuzz_budget=1000, finish=False)
+    before = counts(run.server)
+    run.session.run_unit("POST /partijen")
+    assert run.session.time_left() <= 0, "the budget did not expire inside the unit"
+    cleanup = run.session.finish()
+    assert run.section["cut_short"] is True
+    assert cleanup.failed == []
+    assert cleanup.deleted == cleanup.created
     assert counts(run.server) == before
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from conformance.verdicts import Verdict
 
 _ROWS: dict[str, dict[str, Verdict]] = {}
-_SYMBOL = {Verdict.PASS: ".", Verdict.FAIL: "X", Verdict.ERROR: "E", Verdict.INCONCLUSIVE: "?"}
+_SYMBOL = {
+    Verdict.PASS: ".",
+    Verdict.FAIL: "X",
+    Verdict.ERROR: "E",
+    Verdict.INCONCLUSIVE: "?",
+    Verdict.NOT_RUN: "-",
+}
 
 
 def record(variant: str, verdicts: dict[str, Verdict]) -> None:
@@ -13,7 +19,8 @@ def record(variant: str, verdicts: dict[str, Verdict]) -> None:
 
 
 def render() -> str:
-    """``X`` = fail (caught), ``.`` = pass, ``E`` = error, ``?`` = inconclusive, blank = not decided."""
+    """``X`` = fail (caught), ``.`` = pass, ``E`` = error, ``?`` = inconclusive, ``-`` = not run
+    (a contract requirement without fuzzing), blank = not decided."""
     if not _ROWS:
         return ""
     columns = [

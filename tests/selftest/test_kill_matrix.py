@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.catalogue import load_catalogue_file
 from conformance.config import Settings
 from conformance.loader import load_scenario, scenario_files
 from conformance.reference.variants import VARIANTS
 from conformance.report import requirement_verdicts
+from conformance.resources import specs_dir
 from conformance.runner import ScenarioRunner
 from conformance.session import RunContext
 from conformance.verdicts import Verdict
+from tests.fuzz.test_fuzz_variants import FUZZ_PROVEN
 from tests.selftest import matrix
+
+CATALOGUE_IDS = {
+    r.id for path in sorted((specs_dir() / "requirements").glob("*.yaml")) for r in load_catalogue_file(path)
+}
 
 
 def _verdicts(variant: str) -> dict[str, Verdict]:
@@ -42,11 +49,23 @@ def _verdicts(variant: str) -> dict[str, Verdict]:
         ctx.close()
 
 
+def _check_claims(variant: str, breaks: set[str], verdicts: dict[str, Verdict]) -> None:
+    """A variant's claims are catalogue ids, and each is decided by the matrix or a fuzz test."""
+    unknown = sorted(breaks - CATALOGUE_IDS)
+    assert not unknown, f"{variant}: `breaks` names ids that are in no catalogue: {unknown}"
+    undecided = sorted(breaks - set(verdicts) - FUZZ_PROVEN.get(variant, frozenset()))
+    assert not undecided, (
+        f"{variant}: claims {undecided}, which neither the scenario matrix nor a fuzz test "
+        "(tests/fuzz/test_fuzz_variants.py FUZZ_PROVEN) decides"
+    )
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variant_is_caught_by_exactly_its_requirements(variant: str) -> None:
     verdicts = _verdicts(variant)
     matrix.record(variant, verdicts)
     breaks = set(VARIANTS[variant].breaks)
+    _check_claims(variant, breaks, verdicts)
     decided = {rid: v for rid, v in verdicts.items() if v in (Verdict.PASS, Verdict.FAIL)}
     missed = sorted(rid for rid in breaks & set(verdicts) if verdicts[rid] is not Verdict.FAIL)
     collateral = sorted(rid for rid, v in decided.items() if v is Verdict.FAIL and rid not in breaks)
@@ -59,3 +78,14 @@ def test_variant_is_caught_by_exactly_its_requirements(variant: str) -> None:
     if variant == "reference":
         assert all(v is Verdict.PASS for rid, v in decided.items()), verdicts
         assert not [rid for rid, v in verdicts.items() if v is Verdict.INCONCLUSIVE]
+
+
+def test_a_claim_outside_the_catalogue_is_caught() -> None:
+    with pytest.raises(AssertionError, match="in no catalogue"):
+        _check_claims("typo", {"KLOK01-R99-TYPO"}, {})
+
+
+def test_a_claim_no_test_decides_is_caught() -> None:
+    # CONTRACT-CONTENT-TYPE is a catalogue id, but no variant's scenario run or fuzz test decides it here.
+    with pytest.raises(AssertionError, match="neither the scenario matrix nor a fuzz test"):
+        _check_claims("any-token", {"CONTRACT-AUTH", "CONTRACT-CONTENT-TYPE"}, {})

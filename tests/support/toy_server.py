@@ -105,6 +105,11 @@ def make_app() -> Starlette:
     async def count(request: Request) -> Response:
         return JSONResponse({"count": len(items)})
 
+    async def echo(request: Request) -> Response:
+        # A careless target that quotes the credential back in its error body.
+        sent = request.headers.get("authorization", "")
+        return JSONResponse({"detail": f"you sent {sent}"}, status_code=400)
+
     return Starlette(
         routes=[
             Route("/api/items", collection, methods=["GET", "POST"]),
@@ -114,6 +119,7 @@ def make_app() -> Starlette:
             Route("/api/slow", slow),
             Route("/api/big", big),
             Route("/api/count", count),
+            Route("/api/echo", echo, methods=["GET", "POST"]),
         ]
     )
 
