@@ -22,6 +22,7 @@ import yaml
 
 from conformance import __version__
 from conformance.catalogue import Catalogue, Requirement
+from conformance.evidence import Redactor
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
 
@@ -45,6 +46,7 @@ class RunRecorder:
     not_run: list[NotRun] = field(default_factory=list)  # scenarios collected but not run
     scenarios_in_scope: bool = True  # False for a contract-only (``fuzz``) run
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=Redactor, repr=False)  # the run's: sections are scrubbed
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_scenario(self, result: ScenarioResult) -> None:
@@ -70,8 +72,9 @@ class RunRecorder:
             self.not_run.append(NotRun(scenario_id, tuple(verifies), reason))
 
     def record_section(self, name: str, data: dict[str, Any]) -> None:
+        """A report section (fuzzing, drift, ...); it leaves the run, so it goes through the redactor."""
         with self._lock:
-            self.sections[name] = data
+            self.sections[name] = self.redactor.value(data)
 
 
 @dataclass(frozen=True)

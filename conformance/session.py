@@ -119,7 +119,7 @@ class RunContext:
         generators = IdentifierGenerator(
             settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
         )
-        recorder = RunRecorder()
+        recorder = RunRecorder(redactor=redactor)
         # Served-spec drift: a short summary in the report; it never fails or errors the run.
         headers = auth.headers(AuthMode.DEFAULT)
         timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)

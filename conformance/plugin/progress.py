@@ -25,6 +25,7 @@ import pytest
 from _pytest.terminal import TerminalReporter
 
 from conformance import __version__
+from conformance.evidence import Redactor
 from conformance.plugin.state import STATE_KEY
 from conformance.resources import data_root
 
@@ -115,7 +116,11 @@ class ConformanceReporter(TerminalReporter):  # type: ignore[misc]  # final for 
         if state is None:
             return kept
         settings = state.settings
-        target = settings.target_url or f"embedded reference ({settings.reference_variant})"
+        target = (
+            Redactor.for_secrets(settings.secrets()).url(settings.target_url)
+            if settings.target_url
+            else f"embedded reference ({settings.reference_variant})"
+        )
         suite = f"klanten-conformance {__version__}: profile {settings.profile}, target {target}"
         return [suite, *kept]
 

@@ -82,7 +82,8 @@ def test_the_installed_wheel_prints_the_golden_terminal(wheel_python: Path, tmp_
     assert where.startswith(str(wheel_python.parent.parent)), where  # the wheel, not the checkout
     (tmp_path / "wheel").mkdir()
     proc = _run(wheel_python, tmp_path / "wheel")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    # --no-fuzz: CONTRACT-* are not run, so the run is partial (exit 4), never "conformant".
+    assert proc.returncode == 4, proc.stdout[-3000:] + proc.stderr[-2000:]
     text = normalise(proc.stdout, tmp_path / "wheel" / "reports")
     assert "site-packages" not in text and "_bundled" not in text and ".scenario.yaml" not in text
     if os.environ.get("UPDATE_GOLDEN"):
@@ -91,7 +92,7 @@ def test_the_installed_wheel_prints_the_golden_terminal(wheel_python: Path, tmp_
 
     (tmp_path / "checkout").mkdir()
     checkout = _run(Path(sys.executable), tmp_path / "checkout")
-    assert checkout.returncode == 0, checkout.stdout[-3000:]
+    assert checkout.returncode == 4, checkout.stdout[-3000:]
     assert normalise(checkout.stdout, tmp_path / "checkout" / "reports") == text
 
     # Allure: the same history ids from another install location and working directory.
@@ -107,7 +108,7 @@ def _history_ids(folder: Path) -> dict[str, str]:
 
 def test_allure_labels_epic_feature_story_link_and_exchanges(tmp_path: Path) -> None:
     proc = _run(Path(sys.executable), tmp_path, "--", "-k", "KI-R4-duplicate-bsn-race")
-    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert proc.returncode == 4, proc.stdout[-2000:]  # one scenario selected: a partial run
     folder = tmp_path / "reports" / "allure-results"
     (result,) = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*-result.json")]
     labels = {(label["name"], label["value"]) for label in result["labels"]}
