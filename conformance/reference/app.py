@@ -70,14 +70,15 @@ def problem_response(error: ApiError, request: Request) -> Response:
 class ApiVersionMiddleware:
     """Adds ``API-version`` to every response, including the framework's own 404/405."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, version: str = API_VERSION) -> None:
         self.app = app
+        self.version = version.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"api-version", API_VERSION.encode())]
+                message["headers"] = [*message["headers"], (b"api-version", self.version)]
             await send(message)
 
         await self.app(scope, receive, send_with_version if scope["type"] == "http" else send)
@@ -199,16 +200,21 @@ class ReferenceApp:
         failure.extra["partij" if prefix == "partijen" else "partijIdentificator"] = payload
 
     async def _json(self, request: Request) -> Any:
-        raw = await request.body()
-        if not raw:
-            return {}  # DRF treats an empty body as empty data, whatever its media type
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            raise problems.unsupported_media_type(media_type)
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, "parse_error", "JSON parse error.", exception_name="ParseError") from None
+        return await read_json(request)
+
+
+async def read_json(request: Request) -> Any:
+    """The JSON body as DRF parses it: empty is ``{}``, another media type 415, bad JSON 400."""
+    raw = await request.body()
+    if not raw:
+        return {}  # DRF treats an empty body as empty data, whatever its media type
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise problems.unsupported_media_type(media_type)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "parse_error", "JSON parse error.", exception_name="ParseError") from None
 
 
 def create_app(*, token: str, variant: Variant, store: Store, contract: Contract) -> Starlette:

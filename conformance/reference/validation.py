@@ -81,15 +81,21 @@ class Contract:
         except KeyError:
             raise ConfigError(f"operation {operation_id!r} is not in the reference contract") from None
 
-    def validate_body(self, operation_id: str, body: Any) -> dict[str, Any]:
-        """The body with readOnly and unknown properties removed; ``ApiError`` 400 when invalid."""
-        content = self._operation(operation_id)["requestBody"]["content"]["application/json"]
+    def validate_body(self, operation_id: str, body: Any, *, partial: bool = False) -> dict[str, Any]:
+        """The body with readOnly and unknown properties removed; ``ApiError`` 400 when invalid.
+
+        ``partial`` (a PATCH whose contract reuses the full schema, as the legacy API's does) skips
+        the top-level ``required`` list, as DRF's partial updates do."""
+        content = self._resolve(self._operation(operation_id)["requestBody"])["content"]["application/json"]
         errors: list[InvalidParam] = []
         if not isinstance(body, dict):
             kind = type(body).__name__ if body is not None else "null"
             reason = f"Ongeldige data. Verwacht een dictionary, kreeg een {kind}."
             raise validation_error([InvalidParam("nonFieldErrors", "invalid", reason)])
-        cleaned = self._check(content["schema"], body, "", errors)
+        schema = self._resolve(content["schema"])
+        if partial:
+            schema = {k: v for k, v in schema.items() if k != "required"}
+        cleaned = self._check(schema, body, "", errors)
         if errors:
             raise validation_error(errors)
         assert isinstance(cleaned, dict)

@@ -1,0 +1,180 @@
+"""HTTP side of the legacy Klanten API 1.0 in the reference server: ZGW JWT auth, routes, contract.
+
+Order per request as vng-api-common has it: the JWT first (so existing and missing klanten get the
+same 403, and nothing is looked up for a refused caller), then query, path and body against the
+contract, then the domain work. Every response carries ``API-version: 1.0.0``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import jwt
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from conformance.reference import problems
+from conformance.reference.apis import KLANTEN
+from conformance.reference.app import ApiVersionMiddleware, problem_response, read_json
+from conformance.reference.klanten.klant import KlantResource
+from conformance.reference.problems import ApiError
+from conformance.reference.service import Service
+from conformance.reference.storage import Store
+from conformance.reference.validation import UUID_RE, Contract
+from conformance.reference.variants import Variant
+
+API_VERSION = "1.0.0"
+ROOT_PATH = KLANTEN.root_path
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# HTTP method -> (operationId in the contract, action of the shared Service)
+_LIST = {"GET": ("klant_list", "klantenList"), "POST": ("klant_create", "klantenCreate")}
+_ITEM = {
+    "GET": ("klant_read", "klantenRetrieve"),
+    "PUT": ("klant_update", "klantenUpdate"),
+    "PATCH": ("klant_partial_update", "klantenPartialUpdate"),
+    "DELETE": ("klant_delete", "klantenDestroy"),
+}
+
+log = logging.getLogger(__name__)
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def forbidden(code: str, detail: str) -> ApiError:
+    """vng-api-common's refusal: 403, whether credentials are missing or wrong."""
+    return ApiError(
+        403,
+        code,
+        "U heeft geen toestemming om deze actie uit te voeren.",
+        detail=detail,
+        exception_name="PermissionDenied",
+    )
+
+
+def jwt_refusal(authorization: str, *, client_id: str, secret: str, accept_any: bool) -> ApiError | None:
+    """``None`` when ``authorization`` carries an HS256 JWT of the configured client; a 403 otherwise."""
+    parts = authorization.split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return forbidden("not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
+    if accept_any:
+        return None
+    token = parts[1]
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return forbidden("invalid-jwt", "JWT kon niet gelezen worden.")
+    if not hmac.compare_digest(str(claims.get("client_id", "")).encode(), client_id.encode()):
+        return forbidden("permission_denied", "Client identifier bestaat niet of heeft geen autorisaties.")
+    try:
+        jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["iat", "client_id"]})
+    except jwt.InvalidSignatureError:
+        return forbidden("invalid-jwt-signature", "JWT signature verificatie faalde.")
+    except jwt.PyJWTError:
+        return forbidden("invalid-jwt", "JWT kon niet gevalideerd worden.")
+    return None
+
+
+class KlantenApp:
+    """Builds the Starlette application of the legacy API over a shared store."""
+
+    def __init__(
+        self, *, client_id: str, secret: str, variant: Variant, store: Store, contract: Contract
+    ) -> None:
+        self.client_id, self.secret = client_id, secret
+        self.switches = variant.switches
+        self.contract = contract
+        self.resource = KlantResource(store, variant.switches)
+        self.service = Service(store, variant.switches, {"klanten": self.resource})
+
+    def build(self) -> Starlette:
+        routes = [
+            Route(f"{ROOT_PATH}/schema/openapi.yaml", self.openapi, methods=["GET"]),
+            Route(f"{ROOT_PATH}/klanten", self._endpoint(_LIST, item=False), methods=list(_LIST)),
+            Route(f"{ROOT_PATH}/klanten/{{uuid}}", self._endpoint(_ITEM, item=True), methods=list(_ITEM)),
+        ]
+        app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception})
+        app.router.redirect_slashes = False
+        app.add_middleware(ApiVersionMiddleware, version=API_VERSION)
+        return app
+
+    async def openapi(self, request: Request) -> Response:
+        """The contract, without authentication, where VNG's server serves its schema."""
+        return Response(self.contract.text, media_type="application/vnd.oai.openapi")
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            return problem_response(problems.not_found(), request)
+        error = ApiError(exc.status_code, "error", str(exc.detail), headers=dict(exc.headers or {}))
+        return problem_response(error, request)
+
+    def _endpoint(self, operations: dict[str, tuple[str, str]], *, item: bool) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await self._handle(request, *operations[request.method], item=item)
+            except ApiError as error:
+                return problem_response(error, request)
+            except Exception:
+                log.exception("reference server: unexpected error on %s %s", request.method, request.url.path)
+                return problem_response(problems.server_error(), request)
+
+        return endpoint
+
+    async def _handle(self, request: Request, operation_id: str, action: str, *, item: bool) -> Response:
+        base = f"{request.url.scheme}://{request.url.netloc}{ROOT_PATH}"
+        raw_uuid = str(request.path_params.get("uuid", ""))
+        refusal = self._refusal(request)
+        if refusal is not None:
+            if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
+                await self._leak(refusal, raw_uuid.lower(), base)
+            raise refusal
+        query = self.contract.validate_query(operation_id, dict(request.query_params.items()))
+        uuid: str | None = None
+        if item:
+            if not UUID_RE.match(raw_uuid):
+                raise problems.not_found()
+            uuid = raw_uuid.lower()
+        body: dict[str, Any] | None = None
+        if request.method in {"POST", "PUT", "PATCH"}:
+            raw = await read_json(request)
+            body = self.contract.validate_body(operation_id, raw, partial=request.method == "PATCH")
+        status, payload = await run_in_threadpool(
+            self.service.dispatch, action, uuid, body, query, base, str(request.url)
+        )
+        if status == 204:
+            return Response(status_code=204)
+        headers = {"Location": payload["url"]} if status == 201 else None
+        return JSONResponse(payload, status_code=status, headers=headers)
+
+    def _refusal(self, request: Request) -> ApiError | None:
+        safe = request.method in _SAFE_METHODS
+        anonymous_ok = self.switches.anonymous_reads if safe else self.switches.anonymous_writes
+        authorization = request.headers.get("authorization", "")
+        if anonymous_ok and not authorization.lower().startswith("bearer "):
+            return None
+        return jwt_refusal(
+            authorization, client_id=self.client_id, secret=self.secret, accept_any=self.switches.any_token
+        )
+
+    async def _leak(self, refusal: ApiError, uuid: str, base: str) -> None:
+        """The leaky-refusal defect: put the klant that exists into the 403 body."""
+        try:
+            _, payload = await run_in_threadpool(self.resource.retrieve, uuid, base)
+        except ApiError:
+            return
+        refusal.extra["klant"] = payload
+
+
+def create_klanten_app(
+    *, client_id: str, secret: str, variant: Variant, store: Store, contract: Contract
+) -> Starlette:
+    """The ASGI application of the legacy API of one reference server."""
+    return KlantenApp(
+        client_id=client_id, secret=secret, variant=variant, store=store, contract=contract
+    ).build()
