@@ -61,6 +61,7 @@ GEGEVENS = (
     "emailadres",
     "adres",
 )
+_FORMATTED = ("subject", "emailadres")
 # subjectType -> (identifying key in subjectIdentificatie, its column, 11-proef, label)
 KEYS: dict[str, tuple[str, str, bool, str]] = {
     NP: ("inpBsn", "inp_bsn", True, "BSN"),
@@ -138,6 +139,11 @@ class KlantResource(Resource):
         }
         if shown and row["identificatie"]:
             body["subjectIdentificatie"] = json.loads(row["identificatie"])
+        # The contract gives these a format (uri, email) that an empty string does not meet, so an
+        # unset one is left out rather than rendered "" as DRF would.
+        for key in _FORMATTED:
+            if not body[key]:
+                del body[key]
         return body
 
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
