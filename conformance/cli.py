@@ -239,7 +239,7 @@ def _requirements(args: argparse.Namespace) -> int:
 def _variants(args: argparse.Namespace) -> int:
     from conformance.reference.variants import VARIANTS
 
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "name": v.name,
             "breaks": list(v.breaks),

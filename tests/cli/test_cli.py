@@ -14,6 +14,7 @@ import httpx
 import jsonschema
 import pytest
 
+from conformance.auth import AuthMode, ZgwJwtAuth
 from conformance.cli import build_parser, main
 from conformance.config import OPTIONS
 from conformance.reference.server import ReferenceServer
@@ -136,7 +137,25 @@ def test_variants_json(capsys: pytest.CaptureFixture[str]) -> None:
     variants = json.loads(capsys.readouterr().out)
     names = {v["name"] for v in variants}
     assert "reference" in names and len(names) >= 13
-    assert all(set(v) == {"name", "breaks", "description"} for v in variants)
+    keys = {"name", "breaks", "profiles", "breaks_by_profile", "description"}
+    assert all(set(v) == keys for v in variants)
+    by_name = {v["name"]: v for v in variants}
+    assert by_name["reference"]["profiles"] == ["klantinteracties-v1", "klanten-v1"]
+    assert by_name["nnp-filter-ignored"]["breaks_by_profile"] == {"klanten-v1": ["KLOK01-R11"]}
+    assert by_name["dup-500"]["breaks_by_profile"]["klanten-v1"] == ["KLOK01-R4", "CONTRACT-NO-SERVER-ERROR"]
+
+
+def test_requirements_for_klanten_v1_covers_the_same_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["requirements", "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert main(["requirements", "--profile", "klanten-v1", "--json", "--check"]) == 0
+    legacy = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in legacy] == [r["id"] for r in default]
+    assert all(r["profile"] == "klanten-v1" and r["profile_note"] for r in legacy)
+    r6 = next(r for r in legacy if r["id"] == "KLOK01-R6")
+    assert r6["scenarios"] and all(s.startswith("KA-R6-") for s in r6["scenarios"])
+    assert main(["requirements", "--profile", "klanten-v1"]) == 0
+    assert "profile klanten-v1" in capsys.readouterr().out
 
 
 def test_help_documents_every_option() -> None:
@@ -165,6 +184,14 @@ def test_serve_prints_root_and_token_and_stops_on_sigterm(tmp_path: Path) -> Non
         root = proc.stdout.readline().split("API root:")[1].strip()
         token = proc.stdout.readline().split("token:")[1].strip()
         assert token == "a" * 40
+        lines = [proc.stdout.readline() for _ in range(4)]
+        legacy_root = lines[1].split("root:")[1].strip()
+        client_id = lines[2].split("client_id:")[1].strip()
+        secret = lines[3].split("secret:")[1].strip()
+        assert legacy_root.endswith("/klanten/api/v1") and client_id == "klanten-conformance" and secret
+        legacy = ZgwJwtAuth(client_id, secret).headers(AuthMode.DEFAULT)
+        assert httpx.get(legacy_root + "/klanten", headers=legacy, timeout=10).status_code == 200
+        assert httpx.get(legacy_root + "/klanten", timeout=10).status_code == 403
         response = httpx.get(root + "/partijen", headers={"Authorization": f"Token {token}"}, timeout=10)
         assert response.status_code == 200 and response.json()["count"] == 0
         proc.send_signal(signal.SIGTERM)
