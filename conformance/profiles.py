@@ -40,6 +40,8 @@ class Profile:
     reference: str | None = None
     """Name of the embedded reference API for this profile (``conformance.reference.apis``)."""
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    fuzz_formats: tuple[tuple[str, str], ...] = ()
+    """Property (or query parameter) name -> identifier format the fuzzer generates for it."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -61,6 +63,7 @@ class Profile:
                 ),
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
+                fuzz_formats=tuple((data.get("fuzz") or {}).get("formats", {}).items()),
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -10,12 +10,14 @@ wall-time budget.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
+from conformance.fuzz.formats import load_hinted
 
 # Titles schemathesis gives errors that mean "the target did not answer".
 _TARGET_ERROR_TITLES = frozenset(
@@ -66,12 +68,17 @@ class EngineRun:
     stopped_by_timer: bool = False
 
 
-def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
-    """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem."""
+def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, str] | None = None) -> Any:
+    """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem.
+
+    ``formats`` names identifier formats for properties (``conformance.fuzz.formats``)."""
     import schemathesis
 
     try:
-        return schemathesis.openapi.from_path(spec_path, config=schemathesis.Config.from_dict(config))
+        st_config = schemathesis.Config.from_dict(config)
+        if formats:
+            return schemathesis.openapi.from_dict(load_hinted(spec_path, formats), config=st_config)
+        return schemathesis.openapi.from_path(spec_path, config=st_config)
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc
     except Exception as exc:  # schemathesis raises several unrelated types for a bad document
