@@ -232,6 +232,4 @@ def get_variant(name: str, profile: str | None = None) -> Variant:
     if name in known:
         return known[name]
     scope = f" for profile {profile}" if profile else ""
-    raise ConfigError(
-        f"unknown reference variant {name!r}{scope}; known variants: {', '.join(known)}"
-    )
+    raise ConfigError(f"unknown reference variant {name!r}{scope}; known variants: {', '.join(known)}")

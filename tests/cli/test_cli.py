@@ -89,6 +89,65 @@ def test_token_from_the_command_line_is_in_no_report_file(tmp_path: Path) -> Non
     assert any("Token [redacted]" in p.read_text() for p in evidence)
 
 
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def test_klanten_v1_run_exits_0_and_neither_the_jwt_secret_nor_any_jwt_is_written(tmp_path: Path) -> None:
+    from conformance.reference.server import JwtClient
+
+    secret = "c0ffee11" * 8
+    client = JwtClient("acceptance-client", secret)
+    with ReferenceServer(jwt=client) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
+        env["KLANTEN_CONFORMANCE_JWT_SECRET"] = secret  # the option table's environment equivalent
+        args = ["run", "--profile", "klanten-v1", "--target", server.root_for("klanten")]
+        args += [
+            "--jwt-client-id",
+            client.client_id,
+            "--fuzz-budget",
+            "2",
+            "--fuzz-phases",
+            "examples,fuzzing",
+        ]
+        args += ["--report-dir", str(tmp_path / "reports")]
+        proc = subprocess.run(
+            [*CLI, *args], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env, check=False
+        )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    assert report["profile"] == "klanten-v1"
+    assert report["sections"]["fuzz"]["cleanup"]["created"] > 0
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    outputs = {str(p): p.read_text(encoding="utf-8", errors="replace") for p in files}
+    outputs.update(stdout=proc.stdout, stderr=proc.stderr)
+    assert [name for name, text in outputs.items() if secret in text] == []
+    assert [name for name, text in outputs.items() if JWT.search(text)] == []
+    assert any("Bearer [redacted]" in text for name, text in outputs.items() if "evidence" in name)
+
+
+def test_same_requirement_ids_in_both_profiles_reports(tmp_path: Path) -> None:
+    ids = {}
+    for profile in ("klantinteracties-v1", "klanten-v1"):
+        proc = _cli(
+            "run",
+            "--profile",
+            profile,
+            "--no-fuzz",
+            "--report-dir",
+            str(tmp_path / profile),
+            "--",
+            "-k",
+            "R5",
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        report = json.loads((tmp_path / profile / "conformance-report.json").read_text())
+        assert report["profile"] == profile
+        jsonschema.validate(report, REPORT_SCHEMA)
+        ids[profile] = [r["id"] for r in report["requirements"]]
+    assert ids["klantinteracties-v1"] == ids["klanten-v1"]
+
+
 def test_non_conformant_target_exits_1(tmp_path: Path) -> None:
     proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "kvk-unique", only="R5")
     assert proc.returncode == 1, proc.stdout[-3000:]
