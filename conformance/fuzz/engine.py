@@ -9,6 +9,7 @@ wall-time budget.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -156,7 +157,11 @@ def _as_error(title: str, message: str, label: str) -> ToolError | None:
 
 def execute(schema: Any, *, time_left: float) -> EngineRun:
     """Run the engine over ``schema`` (already filtered and configured); stop after ``time_left`` seconds."""
-    from schemathesis.engine import events, from_schema
+    from schemathesis.engine import from_schema
+
+    # From sys.modules, not the package attribute: after an in-process pytest run (pytester) has
+    # restored sys.modules, the attribute can be a stale copy whose classes the events are not.
+    events = importlib.import_module("schemathesis.engine.events")
 
     run = EngineRun()
     stream = from_schema(schema).execute()

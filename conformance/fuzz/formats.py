@@ -86,19 +86,15 @@ STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
         lambda n: str(_FRESH["klantnummer"].take(n, 10_000_000, 99_999_999))
     ),
 }
-_registered = False
 
 
 def register() -> None:
-    """Make the formats known to schemathesis (once per process)."""
-    global _registered
-    if _registered:
-        return
+    """Make the formats known to schemathesis. Cheap and idempotent, so it runs for every load:
+    a cached flag would go stale when something (an in-process pytest run) resets the registry."""
     import schemathesis
 
     for name, strategy in STRATEGIES.items():
         schemathesis.openapi.format(name, strategy())
-    _registered = True
 
 
 def with_formats(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str, Any]:

@@ -10,9 +10,15 @@ import pytest
 
 from conformance.auth import AuthMode
 from conformance.config import Settings
-from conformance.fuzz import FuzzSession
+from conformance.fuzz import FuzzSession, engine
 from conformance.profiles import Profile, load_profile
 from conformance.session import RunContext
+
+# Load the hinted contract once at collection, before a pytester run (tests/fuzz/test_fuzz_items)
+# snapshots and restores sys.modules: schemathesis modules first imported inside it would be
+# imported twice, and the engine's isinstance checks on events would then see no event at all.
+_LEGACY = load_profile("klanten-v1")
+engine.load_schema(_LEGACY.spec_path, {}, dict(_LEGACY.fuzz_formats))
 
 
 @pytest.fixture
