@@ -17,7 +17,7 @@ from conformance.profiles import Profile, load_profile
 from conformance.reference import ReferenceServer
 from conformance.reference.apis import get_reference_api
 from conformance.reference.server import JwtClient
-from conformance.reference.variants import get_variant
+from conformance.reference.variants import VARIANTS, get_variant, variants_for
 from conformance.session import RunContext
 from tests.reference.conftest import new_bsn, new_kvk
 
@@ -194,3 +194,14 @@ def test_run_context_for_klanten_v1_targets_the_legacy_root_with_a_jwt() -> None
         assert ctx.auth.token() in ctx.redactor.secrets
     finally:
         ctx.close()
+
+
+def test_legacy_only_variants_have_an_observable_defect(legacy: tuple[str, ZgwJwtAuth]) -> None:
+    only = {n for n in variants_for("klanten-v1") if "klantinteracties-v1" not in VARIANTS[n].profiles}
+    assert only == {"nnp-filter-ignored"}
+    with ReferenceServer(jwt=CLIENT, variant="nnp-filter-ignored", profile="klanten-v1") as server:
+        root, auth = server.root_for("klanten"), legacy[1]
+        for rsin in (new_bsn(), new_bsn()):
+            body = _klant(subjectType="niet_natuurlijk_persoon", subjectIdentificatie={"innNnpId": rsin})
+            assert _post(root, auth, body).status_code == 201
+        assert _count(root, auth, subjectNietNatuurlijkPersoon__innNnpId=rsin) == 2  # the filter is ignored

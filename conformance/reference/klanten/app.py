@@ -8,26 +8,20 @@ contract, then the domain work. Every response carries ``API-version: 1.0.0``.
 from __future__ import annotations
 
 import hmac
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import jwt
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.reference import problems
 from conformance.reference.apis import KLANTEN
-from conformance.reference.app import ApiVersionMiddleware, problem_response, read_json
+from conformance.reference.app import ApiApp
 from conformance.reference.klanten.klant import KlantResource
 from conformance.reference.problems import ApiError
 from conformance.reference.service import Service
 from conformance.reference.storage import Store
-from conformance.reference.validation import UUID_RE, Contract
+from conformance.reference.validation import Contract
 from conformance.reference.variants import Variant
 
 API_VERSION = "1.0.0"
@@ -41,9 +35,6 @@ _ITEM = {
     "PATCH": ("klant_partial_update", "klantenPartialUpdate"),
     "DELETE": ("klant_delete", "klantenDestroy"),
 }
-
-log = logging.getLogger(__name__)
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def forbidden(code: str, detail: str) -> ApiError:
@@ -80,17 +71,20 @@ def jwt_refusal(authorization: str, *, client_id: str, secret: str, accept_any: 
     return None
 
 
-class KlantenApp:
+class KlantenApp(ApiApp):
     """Builds the Starlette application of the legacy API over a shared store."""
+
+    root_path = ROOT_PATH
+    api_version = API_VERSION
+    partial_patch = True  # the 1.0 contract's PATCH body is the full Klant schema
 
     def __init__(
         self, *, client_id: str, secret: str, variant: Variant, store: Store, contract: Contract
     ) -> None:
         self.client_id, self.secret = client_id, secret
-        self.switches = variant.switches
-        self.contract = contract
         self.resource = KlantResource(store, variant.switches)
-        self.service = Service(store, variant.switches, {"klanten": self.resource})
+        service = Service(store, variant.switches, {"klanten": self.resource})
+        super().__init__(variant=variant, contract=contract, service=service)
 
     def build(self) -> Starlette:
         routes = [
@@ -98,59 +92,7 @@ class KlantenApp:
             Route(f"{ROOT_PATH}/klanten", self._endpoint(_LIST, item=False), methods=list(_LIST)),
             Route(f"{ROOT_PATH}/klanten/{{uuid}}", self._endpoint(_ITEM, item=True), methods=list(_ITEM)),
         ]
-        app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception})
-        app.router.redirect_slashes = False
-        app.add_middleware(ApiVersionMiddleware, version=API_VERSION)
-        return app
-
-    async def openapi(self, request: Request) -> Response:
-        """The contract, without authentication, where VNG's server serves its schema."""
-        return Response(self.contract.text, media_type="application/vnd.oai.openapi")
-
-    async def _http_exception(self, request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if exc.status_code == 404:
-            return problem_response(problems.not_found(), request)
-        error = ApiError(exc.status_code, "error", str(exc.detail), headers=dict(exc.headers or {}))
-        return problem_response(error, request)
-
-    def _endpoint(self, operations: dict[str, tuple[str, str]], *, item: bool) -> Endpoint:
-        async def endpoint(request: Request) -> Response:
-            try:
-                return await self._handle(request, *operations[request.method], item=item)
-            except ApiError as error:
-                return problem_response(error, request)
-            except Exception:
-                log.exception("reference server: unexpected error on %s %s", request.method, request.url.path)
-                return problem_response(problems.server_error(), request)
-
-        return endpoint
-
-    async def _handle(self, request: Request, operation_id: str, action: str, *, item: bool) -> Response:
-        base = f"{request.url.scheme}://{request.url.netloc}{ROOT_PATH}"
-        raw_uuid = str(request.path_params.get("uuid", ""))
-        refusal = self._refusal(request)
-        if refusal is not None:
-            if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
-                await self._leak(refusal, raw_uuid.lower(), base)
-            raise refusal
-        query = self.contract.validate_query(operation_id, dict(request.query_params.items()))
-        uuid: str | None = None
-        if item:
-            if not UUID_RE.match(raw_uuid):
-                raise problems.not_found()
-            uuid = raw_uuid.lower()
-        body: dict[str, Any] | None = None
-        if request.method in {"POST", "PUT", "PATCH"}:
-            raw = await read_json(request)
-            body = self.contract.validate_body(operation_id, raw, partial=request.method == "PATCH")
-        status, payload = await run_in_threadpool(
-            self.service.dispatch, action, uuid, body, query, base, str(request.url)
-        )
-        if status == 204:
-            return Response(status_code=204)
-        headers = {"Location": payload["url"]} if status == 201 else None
-        return JSONResponse(payload, status_code=status, headers=headers)
+        return self._starlette(routes)
 
     def _refusal(self, request: Request) -> ApiError | None:
         safe = request.method in _SAFE_METHODS
@@ -162,7 +104,7 @@ class KlantenApp:
             authorization, client_id=self.client_id, secret=self.secret, accept_any=self.switches.any_token
         )
 
-    async def _leak(self, refusal: ApiError, uuid: str, base: str) -> None:
+    async def _leak(self, refusal: ApiError, dispatch_id: str, uuid: str, base: str) -> None:
         """The leaky-refusal defect: put the klant that exists into the 403 body."""
         try:
             _, payload = await run_in_threadpool(self.resource.retrieve, uuid, base)
