@@ -1,8 +1,10 @@
 """Broken variants of the reference server: one behaviour switch each, never a fork.
 
 A conformance suite is only as good as the defects it can see. Every variant flips one switch of
-the real server so that the kill matrix can show which scenarios catch which defect; ``breaks``
-names the requirements a correct suite should report as failing against it.
+the real server so that the kill matrix can show which scenarios catch which defect (one,
+``vng-klanten-1.0``, combines the switches a real server is observed to need, to pin the verdicts
+predicted for it); ``breaks`` names the requirements a correct suite should report as failing
+against it, in each profile the variant applies to.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class Switches:
     legacy API, a klant's ``subject``, ``subjectType`` and ``subjectIdentificatie``."""
     nnp_filter: bool = True
     """Legacy API: honour the ``subjectNietNatuurlijkPersoon__innNnpId`` filter on /klanten."""
+    missing_subject_status: int = 400
+    """Legacy API, with ``identificator_required``: the status of "subject or subjectIdentificatie
+    must be provided" (VNG's 1.0 server is observed to answer 500)."""
 
 
 KI = "klantinteracties-v1"
@@ -207,6 +212,21 @@ _ALL = (
         ("KLOK01-R11",),
         "The partijIdentificator__objectId filter on /partijen is ignored: lookups by BSN return everyone.",
         Switches(bsn_filter=False),
+    ),
+    _variant(
+        "vng-klanten-1.0",
+        ("KLOK01-R1", "KLOK01-R4", "KLOK01-R9", "KLOK01-R13", "CONTRACT-NO-SERVER-ERROR"),
+        "Legacy API as VNG's klanten-api 1.0.0 behaves (domain.md §5, §7; several switches at once): no "
+        "uniqueness on inpBsn or subject, a klant without subject or subjectIdentificatie answered with "
+        "500, and identifying data added later by PATCH/PUT accepted. The verdicts the suite predicts "
+        "for that server.",
+        Switches(
+            bsn_uniqueness="none",
+            zelfstandig_linkable=True,
+            identificator_required=True,
+            missing_subject_status=500,
+        ),
+        profiles=(KA,),
     ),
     _variant(
         "nnp-filter-ignored",

@@ -198,7 +198,19 @@ def test_run_context_for_klanten_v1_targets_the_legacy_root_with_a_jwt() -> None
 
 def test_legacy_only_variants_have_an_observable_defect(legacy: tuple[str, ZgwJwtAuth]) -> None:
     only = {n for n in variants_for("klanten-v1") if "klantinteracties-v1" not in VARIANTS[n].profiles}
-    assert only == {"nnp-filter-ignored"}
+    assert only == {"nnp-filter-ignored", "vng-klanten-1.0"}
+    with ReferenceServer(jwt=CLIENT, variant="vng-klanten-1.0", profile="klanten-v1") as server:
+        root, auth = server.root_for("klanten"), legacy[1]
+        assert _post(root, auth, _klant()).status_code == 500  # as VNG's server answers it
+        bsn = new_bsn()
+        assert [_post(root, auth, _np(bsn)).status_code for _ in range(2)] == [201, 201]
+        named = _klant(subjectType="natuurlijk_persoon", subjectIdentificatie={"geslachtsnaam": "N"})
+        url = _post(root, auth, named).json()["url"]
+        patch = {"subjectIdentificatie": {"inpBsn": new_bsn()}}
+        assert (
+            httpx.patch(url, json=patch, headers=auth.headers(AuthMode.DEFAULT), timeout=10).status_code
+            == 200
+        )
     with ReferenceServer(jwt=CLIENT, variant="nnp-filter-ignored", profile="klanten-v1") as server:
         root, auth = server.root_for("klanten"), legacy[1]
         for rsin in (new_bsn(), new_bsn()):

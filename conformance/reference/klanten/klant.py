@@ -189,7 +189,9 @@ class KlantResource(Resource):
         if errors:
             raise problems.validation_error(errors)
         identifying = bool(identity["subject"]) or any(identity[column] for _, column, _, _ in KEYS.values())
-        if row is None and not identifying and self.switches.identificator_required:
+        if row is None and self.switches.identificator_required and not self._has_subject(body):
+            if self.switches.missing_subject_status >= 500:
+                raise problems.server_error()
             raise problems.invalid("nonFieldErrors", SUBJECT_REQUIRED_REASON, code="invalid-subject")
         if row is not None and row["zelfstandig"] and identifying and not self.switches.zelfstandig_linkable:
             raise problems.invalid("subjectIdentificatie", ZELFSTANDIG_REASON, code="zelfstandige-klant")
@@ -203,6 +205,11 @@ class KlantResource(Resource):
             values["zelfstandig"] = int(not identifying)
         saved = self.save(row, values)
         return (201 if row is None else 200), self.represent(saved, base)
+
+    @staticmethod
+    def _has_subject(body: dict[str, Any]) -> bool:
+        """VNG's own test: ``subject`` or ``subjectIdentificatie`` is present (names alone will do)."""
+        return bool(body.get("subject")) or body.get("subjectIdentificatie") is not None
 
     def _identity(self, row: Row | None, body: dict[str, Any], errors: list[InvalidParam]) -> dict[str, Any]:
         """The identifying columns after this write: subject, subjectType, the group and its keys."""
