@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from conformance.errors import ConfigError
 from conformance.generators import elfproef_valid
 
-# Test ranges, as the scenario generators use them (README: "Generated BSNs and RSINs ...").
-_ELFPROEF_PREFIXES = (99_990_000, 99_999_999)  # 8 leading digits of 999900000-999999999
-_KVK = (99_990_000, 99_999_999)
+# The run's test ranges (--bsn-range, --kvk-range), as the scenario generators use them; set by
+# ``reset`` when a session starts, read when the strategies are built (at every contract load).
+_RANGES: dict[str, tuple[int, int]] = {"bsn": (999_900_000, 999_999_999), "kvk": (99_990_000, 99_999_999)}
 
 
 def _with_check_digit(prefix: int) -> str | None:
@@ -62,25 +62,29 @@ class Fresh:
 _FRESH = {"bsn": Fresh(), "klantnummer": Fresh()}
 
 
-def reset() -> None:
-    """Forget the values handed out: called when a fuzz session starts."""
+def reset(*, bsn_range: tuple[int, int] | None = None, kvk_range: tuple[int, int] | None = None) -> None:
+    """Start a session: forget the values handed out and use the run's ranges."""
     for fresh in _FRESH.values():
         fresh.reset()
+    _RANGES["bsn"] = bsn_range or (999_900_000, 999_999_999)
+    _RANGES["kvk"] = kvk_range or (99_990_000, 99_999_999)
 
 
 def elfproef_numbers(*, fresh: bool = False) -> st.SearchStrategy[str]:
-    """9-digit numbers passing the 11-proef (BSN, RSIN), from 999900000-999999999."""
-    prefixes = st.integers(*_ELFPROEF_PREFIXES)
+    """9-digit numbers passing the 11-proef (BSN, RSIN) from the BSN range (default 999900000-999999999)."""
+    low, high = _RANGES["bsn"]
+    bounds = (low // 10, high // 10)  # the 8 leading digits
+    prefixes = st.integers(*bounds)
     if fresh:
-        prefixes = prefixes.map(lambda p: _FRESH["bsn"].take(p, *_ELFPROEF_PREFIXES))
-    numbers = prefixes.map(_with_check_digit).filter(lambda n: n is not None and elfproef_valid(n))
-    return numbers.map(str)
+        prefixes = prefixes.map(lambda p: _FRESH["bsn"].take(p, *bounds))
+    numbers = prefixes.map(_with_check_digit)
+    return numbers.filter(lambda n: n is not None and elfproef_valid(n) and low <= int(n) <= high).map(str)
 
 
 STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
     "bsn": lambda: elfproef_numbers(fresh=True),
     "rsin": elfproef_numbers,
-    "kvk-nummer": lambda: st.integers(*_KVK).map(str),
+    "kvk-nummer": lambda: st.integers(*_RANGES["kvk"]).map(str),
     "vestigingsnummer": lambda: st.integers(0, 999_999_999).map(lambda n: f"999{n:09d}"),
     "klantnummer": lambda: st.integers(10_000_000, 99_999_999).map(
         lambda n: str(_FRESH["klantnummer"].take(n, 10_000_000, 99_999_999))

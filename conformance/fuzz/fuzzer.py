@@ -91,7 +91,8 @@ class FuzzSession:
         self.redactor = Redactor.for_secrets([*ctx.redactor.secrets, *ctx.auth.secrets()])
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
-        formats.reset()  # unique identifiers are unique per session, reproducibly
+        # Generated identifiers: unique per session (reproducibly) and from the run's ranges.
+        formats.reset(bsn_range=ctx.settings.bsn_range, kvk_range=ctx.settings.kvk_range)
         self.outcomes: dict[str, UnitOutcome] = {}
         self._collector = FindingCollector(self.redactor)
         self._schemas: dict[tuple[str, ...], Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.errors import ConfigError
 from conformance.fuzz import formats
@@ -20,6 +21,19 @@ def test_elfproef_numbers_pass_the_11_proef_in_the_test_range(number: str) -> No
 def test_check_digit_is_the_one_the_11_proef_needs() -> None:
     assert formats._with_check_digit(99990001) == "999900018"
     assert all(elfproef_valid(n) for p in range(99990000, 99990200) if (n := formats._with_check_digit(p)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_strategies_follow_the_runs_bsn_and_kvk_ranges(data: st.DataObject) -> None:
+    formats.reset(bsn_range=(123_400_000, 123_409_999), kvk_range=(12_340_000, 12_340_009))
+    try:
+        number = data.draw(formats.elfproef_numbers())
+        kvk = data.draw(formats.STRATEGIES["kvk-nummer"]())
+    finally:
+        formats.reset()
+    assert elfproef_valid(number) and 123_400_000 <= int(number) <= 123_409_999
+    assert 12_340_000 <= int(kvk) <= 12_340_009
 
 
 def test_fresh_values_are_unique_per_session_and_reproducible_after_reset() -> None:
