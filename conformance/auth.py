@@ -23,6 +23,13 @@ class AuthMode(enum.StrEnum):
     NONE = "none"
     INVALID = "invalid"
     WRONG_SCHEME = "wrong-scheme"
+    ALG_NONE = "alg-none"
+    """A JWT with ``alg: none`` (JWT profiles; elsewhere the same as ``invalid``)."""
+    UNKNOWN_CLIENT = "unknown-client"
+    """A well-signed JWT for a client id the server does not know (elsewhere: ``invalid``)."""
+
+
+_INVALID_LIKE = frozenset({AuthMode.INVALID, AuthMode.ALG_NONE, AuthMode.UNKNOWN_CLIENT})
 
 
 class AuthProvider(Protocol):
@@ -48,7 +55,7 @@ class NoAuth:
     has_credentials: bool = False
 
     def headers(self, mode: AuthMode) -> dict[str, str]:
-        if mode is AuthMode.INVALID:
+        if mode in _INVALID_LIKE:
             return {self.header: f"{self.scheme} {secrets.token_hex(20)}"}
         return {}
 
@@ -78,7 +85,7 @@ class SchemeAuth:
     def headers(self, mode: AuthMode) -> dict[str, str]:
         if mode is AuthMode.NONE:
             return {}
-        if mode is AuthMode.INVALID:
+        if mode in _INVALID_LIKE:
             # Same shape as a real credential, so only its value is wrong.
             return self._value(self.scheme, secrets.token_hex(max(len(self.credential) // 2, 20)))
         if mode is AuthMode.WRONG_SCHEME:
@@ -89,12 +96,39 @@ class SchemeAuth:
         return [self.credential]
 
 
+def mint_zgw_jwt(
+    client_id: str,
+    secret: str,
+    *,
+    issued_at: int,
+    user_id: str = "klanten-conformance",
+    user_representation: str = "klanten-conformance",
+) -> str:
+    """A ZGW JWT as vng-api-common reads it: HS256, claims iss, iat, client_id, user_id,
+    user_representation. No ``exp``: VNG's 1.0 server answers an expired one with 500, not 403
+    (domain.md §7), and the ZGW convention is that the server judges ``iat`` itself."""
+    claims = {
+        "iss": client_id,
+        "iat": issued_at,
+        "client_id": client_id,
+        "user_id": user_id,
+        "user_representation": user_representation,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def unsigned_jwt(claims: dict[str, object]) -> str:
+    """The same claims with ``alg: none`` and an empty signature: a server must never accept it."""
+    return jwt.encode(claims, None, algorithm="none")
+
+
 @dataclass
 class ZgwJwtAuth:
     """ZGW-style JWT: HS256 signed with the client's secret, sent as ``Bearer <jwt>``.
 
-    Claims follow vng-api-common: iss, iat, client_id, user_id, user_representation. A fresh
-    token is built per request so long runs never send an expired ``iat``.
+    Tokens are minted once, when the run starts (``iat`` = now), so that every one of them is known
+    to the redactor before the first request: the valid token, one signed with a wrong secret, one
+    with ``alg: none`` and one for a client id the server does not know.
     """
 
     client_id: str
@@ -102,30 +136,33 @@ class ZgwJwtAuth:
     user_id: str = "klanten-conformance"
     user_representation: str = "klanten-conformance"
     header: str = "Authorization"
+    issued_at: int | None = None
     has_credentials: bool = True
-    _issued: list[str] = field(default_factory=list, repr=False)
+    _tokens: dict[AuthMode, str] = field(default_factory=dict, repr=False)
 
-    def token(self, *, secret: str | None = None) -> str:
-        claims = {
-            "iss": self.client_id,
-            "iat": int(time.time()),
-            "client_id": self.client_id,
-            "user_id": self.user_id,
-            "user_representation": self.user_representation,
+    def __post_init__(self) -> None:
+        iat = int(time.time()) if self.issued_at is None else self.issued_at
+        self.issued_at = iat
+        users = {"user_id": self.user_id, "user_representation": self.user_representation}
+        valid = mint_zgw_jwt(self.client_id, self.secret, issued_at=iat, **users)
+        unknown = f"{self.client_id}-unknown-{secrets.token_hex(4)}"
+        self._tokens = {
+            AuthMode.DEFAULT: valid,
+            AuthMode.WRONG_SCHEME: valid,
+            AuthMode.INVALID: mint_zgw_jwt(self.client_id, secrets.token_hex(32), issued_at=iat, **users),
+            AuthMode.ALG_NONE: unsigned_jwt(jwt.decode(valid, options={"verify_signature": False})),
+            AuthMode.UNKNOWN_CLIENT: mint_zgw_jwt(unknown, self.secret, issued_at=iat, **users),
         }
-        encoded = jwt.encode(claims, secret or self.secret, algorithm="HS256")
-        self._issued.append(encoded)
-        del self._issued[:-64]  # the recent ones are enough to redact; bounded memory
-        return encoded
+
+    def token(self) -> str:
+        """The valid token of this run."""
+        return self._tokens[AuthMode.DEFAULT]
 
     def headers(self, mode: AuthMode) -> dict[str, str]:
         if mode is AuthMode.NONE:
             return {}
-        if mode is AuthMode.INVALID:
-            return {self.header: f"Bearer {self.token(secret=secrets.token_hex(32))}"}
-        if mode is AuthMode.WRONG_SCHEME:
-            return {self.header: f"Token {self.token()}"}
-        return {self.header: f"Bearer {self.token()}"}
+        scheme = "Token" if mode is AuthMode.WRONG_SCHEME else "Bearer"
+        return {self.header: f"{scheme} {self._tokens[mode]}"}
 
     def secrets(self) -> list[str]:
-        return [self.secret, *self._issued]
+        return [self.secret, *dict.fromkeys(self._tokens.values())]

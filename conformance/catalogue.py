@@ -133,11 +133,14 @@ def load_catalogues(names: Iterable[str], folder: Path | None = None) -> Catalog
 class CoverageRow:
     requirement: Requirement
     scenarios: tuple[str, ...]
+    applicable: bool = True
+    note: str = ""
+    """The catalogue's note for the profile (why it does not apply, or how it is tested there)."""
 
     @property
     def gap(self) -> bool:
         """A requirement that should be verified by scenarios but has none."""
-        return self.requirement.needs_scenarios() and not self.scenarios
+        return self.applicable and self.requirement.needs_scenarios() and not self.scenarios
 
 
 def coverage(catalogue: Catalogue, scenarios: Iterable[Scenario], profile: str) -> list[CoverageRow]:
@@ -148,4 +151,12 @@ def coverage(catalogue: Catalogue, scenarios: Iterable[Scenario], profile: str) 
             continue
         for requirement in scenario.verifies:
             by_requirement.setdefault(requirement, []).append(scenario.id)
-    return [CoverageRow(r, tuple(sorted(by_requirement[r.id]))) for r in catalogue.requirements]
+    return [
+        CoverageRow(
+            r,
+            tuple(sorted(by_requirement[r.id])),
+            r.applicable_to(profile),
+            r.profiles[profile].note if profile in r.profiles else "",
+        )
+        for r in catalogue.requirements
+    ]

@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("report", type=Path, help="conformance-report.json of a run.")
 
     requirements = commands.add_parser("requirements", help="Print the requirement catalogue with coverage.")
-    requirements.add_argument("--profile", default=None, help="Profile (default klantinteracties-v1).")
+    requirements.add_argument(
+        "--profile", default=None, help="Profile whose coverage is shown (default klantinteracties-v1)."
+    )
     requirements.add_argument("--json", action="store_true", help="Machine-readable output.")
     requirements.add_argument(
         "--check", action="store_true", help="Exit 1 when a tested requirement has no scenario."
@@ -133,7 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--variant", default="reference", help="Variant to serve (see `variants`).")
     serve.add_argument("--host", default="127.0.0.1", help="Interface to bind (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=8000, help="Port (default 8000; 0 picks a free one).")
-    serve.add_argument("--token", default=None, help="API token to accept (default: a random one).")
+    serve.add_argument(
+        "--token", default=None, help="Klantinteracties API token to accept (default: a random one)."
+    )
+    serve.add_argument(
+        "--jwt-client-id",
+        default=None,
+        help="Legacy Klanten API: the ZGW client_id to accept (default klanten-conformance).",
+    )
+    serve.add_argument(
+        "--jwt-secret", default=None, help="Legacy Klanten API: its HS256 secret (default: a random one)."
+    )
     serve.add_argument("--db", default=None, help="SQLite file (default: a temporary database).")
     return parser
 
@@ -276,7 +288,9 @@ def _requirements(args: argparse.Namespace) -> int:
                         "testability": r.requirement.testability,
                         "verified_by": r.requirement.verified_by,
                         "statement": r.requirement.statement,
-                        "applicable": r.requirement.applicable_to(profile.name),
+                        "profile": profile.name,
+                        "applicable": r.applicable,
+                        "profile_note": r.note,
                         "reason": r.requirement.reason or r.requirement.proxy,
                         "scenarios": list(r.scenarios),
                     }
@@ -287,14 +301,17 @@ def _requirements(args: argparse.Namespace) -> int:
             )
         )
     else:
+        print(f"profile {profile.name}: {profile.title}")
         print(f"{'requirement':<26} {'level':<6} {'testability':<11} {'verified by':<11} scenarios")
         for row in rows:
             req = row.requirement
             by = "-" if req.verified_by == "contract" else str(len(row.scenarios))
             verified_by = "-" if req.testability == "untestable" else req.verified_by
+            testability = req.testability if row.applicable else "n/a"
             print(
-                f"{req.id:<26} {req.level:<6} {req.testability:<11} {verified_by:<11} {by}"
+                f"{req.id:<26} {req.level:<6} {testability:<11} {verified_by:<11} {by}"
                 + ("   <-- no scenario" if row.gap else "")
+                + ("" if row.applicable else f"   not applicable: {row.note or 'no reason given'}")
             )
     gaps = [r for r in rows if r.gap]
     return 1 if args.check and gaps else 0
@@ -303,25 +320,38 @@ def _requirements(args: argparse.Namespace) -> int:
 def _variants(args: argparse.Namespace) -> int:
     from conformance.reference.variants import VARIANTS
 
-    data = [
-        {"name": v.name, "breaks": list(v.breaks), "description": v.description} for v in VARIANTS.values()
+    data: list[dict[str, Any]] = [
+        {
+            "name": v.name,
+            "breaks": list(v.breaks),
+            "profiles": list(v.profiles),
+            "breaks_by_profile": {p: list(v.breaks_in(p)) for p in v.profiles},
+            "description": v.description,
+        }
+        for v in VARIANTS.values()
     ]
     if args.json:
         print(json.dumps(data, indent=2))
     else:
         for item in data:
-            breaks = ", ".join(item["breaks"]) or "-"
+            breaks = "; ".join(
+                f"{profile}: {', '.join(ids) or '-'}" for profile, ids in item["breaks_by_profile"].items()
+            )
             print(f"{item['name']:<32} breaks {breaks}\n    {item['description']}")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from conformance.reference.server import serve
+    from conformance.reference.server import JwtClient, serve
 
-    def ready(root_url: str, token: str) -> None:
-        print(f"API root: {root_url}", flush=True)
+    def ready(roots: dict[str, str], token: str, jwt: JwtClient) -> None:
+        print(f"API root: {roots['klantinteracties']}", flush=True)
         print(f"token:    {token}", flush=True)
-        print("Authorization header: Token <token>; stop with Ctrl-C", flush=True)
+        print("Authorization header: Token <token>", flush=True)
+        print(f"Legacy Klanten API 1.0 root: {roots['klanten']}", flush=True)
+        print(f"jwt client_id: {jwt.client_id}", flush=True)
+        print(f"jwt secret:    {jwt.secret}", flush=True)
+        print("Authorization header: Bearer <HS256 JWT with this client_id>; stop with Ctrl-C", flush=True)
 
     serve(
         variant=args.variant,
@@ -330,6 +360,7 @@ def _serve(args: argparse.Namespace) -> int:
         token=args.token,
         db_path=args.db,
         on_ready=ready,
+        jwt=JwtClient.generated(args.jwt_client_id, args.jwt_secret),
     )
     return 0
 

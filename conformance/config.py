@@ -202,13 +202,15 @@ class Settings:
         return load_profile(self.profile)
 
     def auth_provider(self, profile: Profile) -> AuthProvider:
-        """The provider for this run: --auth-header wins over --token; JWT needs id and secret."""
+        """The provider for this run: --auth-header wins; a zgw-jwt profile mints its token from
+        --jwt-client-id and --jwt-secret (or sends a pre-made one given as --token)."""
         if self.auth_header:
             return SchemeAuth.from_header_value(self.auth_header, header=profile.auth.header)
         if profile.auth.kind == "zgw-jwt":
+            if bool(self.jwt_client_id) != bool(self.jwt_secret):
+                raise ConfigError("a ZGW JWT needs both --jwt-client-id and --jwt-secret")
             if self.jwt_client_id and self.jwt_secret:
                 return ZgwJwtAuth(self.jwt_client_id, self.jwt_secret, header=profile.auth.header)
-            return NoAuth(scheme="Bearer", header=profile.auth.header)
         if self.token:
             return SchemeAuth(self.token, scheme=profile.auth.scheme, header=profile.auth.header)
         return NoAuth(scheme=profile.auth.scheme, header=profile.auth.header)

@@ -38,7 +38,7 @@ from conformance.yamlsafe import line_of, load_yaml
 
 SCENARIO_SUFFIX = ".scenario.yaml"
 GENERATOR_NAMES = IdentifierGenerator("names").names
-BUILTIN_NAMES = frozenset({"run_id"})
+BUILTIN_NAMES = frozenset({"run_id", "refusal_statuses"})
 
 
 @functools.cache

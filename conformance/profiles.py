@@ -21,6 +21,8 @@ class AuthScheme:
     kind: str  # token | bearer | zgw-jwt
     scheme: str  # "Token" or "Bearer"
     header: str = "Authorization"
+    refusal_statuses: tuple[int, ...] = (401, 403)
+    """Statuses that count as refusing missing or invalid credentials (``{{ refusal_statuses }}``)."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,11 @@ class Profile:
     catalogues: tuple[str, ...]
     auth: AuthScheme
     reference: str | None = None
+    """Name of the embedded reference API for this profile (``conformance.reference.apis``)."""
     capabilities: frozenset[str] = field(default_factory=frozenset)
     served_spec: str | None = None  # where a target serves its contract, relative to the API root
+    fuzz_formats: tuple[tuple[str, str], ...] = ()
+    """Property (or query parameter) name -> identifier format the fuzzer generates for it."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -52,11 +57,15 @@ class Profile:
                 scenarios_path=scenarios_dir() / data["scenarios"],
                 catalogues=tuple(data.get("catalogues", [])),
                 auth=AuthScheme(
-                    kind=auth["kind"], scheme=auth["scheme"], header=auth.get("header", "Authorization")
+                    kind=auth["kind"],
+                    scheme=auth["scheme"],
+                    header=auth.get("header", "Authorization"),
+                    refusal_statuses=tuple(int(s) for s in auth.get("refusal_statuses", (401, 403))),
                 ),
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
                 served_spec=data.get("served_spec"),
+                fuzz_formats=tuple((data.get("fuzz") or {}).get("formats", {}).items()),
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -59,6 +59,7 @@ class RunnerContext:
     capabilities: frozenset[str]
     contract: ContractValidator | None = None
     validate_contract: bool = True
+    refusal_statuses: tuple[int, ...] = (401, 403)
 
 
 @dataclass
@@ -141,6 +142,8 @@ class ScenarioRunner:
                 return self.ctx.generators.generate(name[4:])
             if name == "run_id":
                 return self.ctx.run_id
+            if name == "refusal_statuses":
+                return list(self.ctx.refusal_statuses)
             if name in variables:
                 return variables[name]
             raise UndefinedVariable(f"variable `{name}` is not defined (a capture that did not happen?)")
@@ -382,8 +385,10 @@ def verify(expect: Expect | None, reply: Reply) -> None:
 
 
 def _as_statuses(items: tuple[Any, ...]) -> tuple[int | str, ...]:
-    """Statuses after templating: a captured status arrives as an int (or a numeric string)."""
-    return tuple(int(i) if isinstance(i, str) and i.isdigit() else i for i in items)
+    """Statuses after templating: a captured status arrives as an int (or a numeric string), and
+    ``{{ refusal_statuses }}`` as a list, which is spliced in."""
+    flat = [s for i in items for s in (i if isinstance(i, list) else [i])]
+    return tuple(int(i) if isinstance(i, str) and i.isdigit() else i for i in flat)
 
 
 def counts_hold(assertion: CountAssertion, statuses: list[int]) -> None:

@@ -93,11 +93,18 @@ class RunContext:
                 raise ConfigError(
                     f"profile {profile.name} has no embedded reference server; give --target-url"
                 )
+            from conformance.reference.apis import get_reference_api
             from conformance.reference.server import ReferenceServer
 
-            server = ReferenceServer(variant=settings.reference_variant).start()
+            api = get_reference_api(profile.reference)  # ConfigError for an API the server lacks
+            server = ReferenceServer(variant=settings.reference_variant, profile=profile.name).start()
+            credentials = (
+                {"jwt_client_id": server.jwt.client_id, "jwt_secret": server.jwt.secret, "token": None}
+                if api.auth == "zgw-jwt"
+                else {"token": server.token}
+            )
             settings = settings.with_overrides(
-                target_url=server.root_url, token=server.token, auth_header=None
+                target_url=server.root_for(api.name), auth_header=None, **credentials
             )
         target = str(settings.target_url)
         try:
@@ -150,6 +157,7 @@ class RunContext:
             capabilities=self.profile.capabilities,
             contract=self.contract,
             validate_contract=self.settings.contract,
+            refusal_statuses=self.profile.auth.refusal_statuses,
         )
 
     def close(self) -> None:

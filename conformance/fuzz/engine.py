@@ -9,13 +9,16 @@ wall-time budget.
 
 from __future__ import annotations
 
+import importlib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
+from conformance.fuzz.formats import load_hinted
 
 # Titles schemathesis gives errors that mean "the target did not answer".
 _TARGET_ERROR_TITLES = frozenset(
@@ -67,12 +70,17 @@ class EngineRun:
     lost_in_flight: bool = False  # stopped hard: cases in flight were dropped, their creations unseen
 
 
-def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
-    """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem."""
+def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, str] | None = None) -> Any:
+    """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem.
+
+    ``formats`` names identifier formats for properties (``conformance.fuzz.formats``)."""
     import schemathesis
 
     try:
-        return schemathesis.openapi.from_path(spec_path, config=schemathesis.Config.from_dict(config))
+        st_config = schemathesis.Config.from_dict(config)
+        if formats:
+            return schemathesis.openapi.from_dict(load_hinted(spec_path, formats), config=st_config)
+        return schemathesis.openapi.from_path(spec_path, config=st_config)
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc
     except Exception as exc:  # schemathesis raises several unrelated types for a bad document
@@ -175,7 +183,11 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
     Only when that does not end the run within ``HARD_STOP_GRACE_S`` is it stopped hard
     (``lost_in_flight``).
     """
-    from schemathesis.engine import StopReason, events, from_schema
+    from schemathesis.engine import StopReason, from_schema
+
+    # From sys.modules, not the package attribute: after an in-process pytest run (pytester) has
+    # restored sys.modules, the attribute can be a stale copy whose classes the events are not.
+    events = importlib.import_module("schemathesis.engine.events")
 
     run = EngineRun()
     stream = from_schema(schema).execute()

@@ -9,6 +9,8 @@ and ``finish`` deletes what was created and writes the ``fuzz`` report section.
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import httpx
 
 from conformance.auth import AuthMode
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.fuzz import authcheck, engine
+from conformance.fuzz import authcheck, engine, formats
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
@@ -66,6 +68,14 @@ class UnitOutcome:
     skipped: str | None = None  # why it did not run (budget exhausted)
     error: ToolError | None = None  # what stopped it; findings found before it still count
     cut_short: bool = False
+    statuses: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> status class -> n
+
+    def share_2xx(self, phase: str | None = None) -> float | None:
+        """Share of answers that were 2xx (in one phase, or all): near 0 means only the validator
+        was exercised. The coverage phase is mostly deliberate negatives and boundary values."""
+        counts = [c for p, c in self.statuses.items() if phase in (None, p)]
+        answered = sum(n for c in counts for n in c.values())
+        return round(sum(c.get("2xx", 0) for c in counts) / answered, 3) if answered else None
 
 
 class FuzzSession:
@@ -81,6 +91,8 @@ class FuzzSession:
         self.redactor.learn(*ctx.auth.secrets())
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
+        # Generated identifiers: unique per session (reproducibly) and from the run's ranges.
+        formats.reset(bsn_range=ctx.settings.bsn_range, kvk_range=ctx.settings.kvk_range)
         self.outcomes: dict[str, UnitOutcome] = {}
         self._collector = FindingCollector(self.redactor)
         self._schemas: dict[tuple[str, ...], Any] = {}
@@ -234,7 +246,8 @@ class FuzzSession:
     def _schema_for(self, phases: tuple[str, ...]) -> Any:
         """The contract configured for an engine run over ``phases`` (one load per phase set)."""
         if phases not in self._schemas:
-            self._schemas[phases] = engine.load_schema(self.ctx.spec_path, self._config(phases))
+            formats = dict(self.ctx.settings.load_profile().fuzz_formats)
+            self._schemas[phases] = engine.load_schema(self.ctx.spec_path, self._config(phases), formats)
         return self._schemas[phases]
 
     def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
@@ -269,6 +282,8 @@ class FuzzSession:
                 response_location=location,
             )
         outcome.requests = len(run.exchanges)
+        for phase in sorted({e.phase for e in run.exchanges}):
+            outcome.statuses[phase] = status_classes(e.status for e in run.exchanges if e.phase == phase)
         outcome.cases = run.cases
         outcome.findings = self._findings_of(run.failures)
         if run.stopped_by_timer:
@@ -351,6 +366,9 @@ class FuzzSession:
                     "duration_s": round(o.duration_s, 3),
                     "skipped": o.skipped,
                     "error": str(o.error) if o.error else None,
+                    "statuses": o.statuses,
+                    "share_2xx": o.share_2xx(),
+                    "share_2xx_by_phase": {phase: o.share_2xx(phase) for phase in o.statuses},
                 }
                 for name, o in self.outcomes.items()
             },
@@ -365,3 +383,10 @@ class FuzzSession:
             "request_log_sha256": self.log.digest(),
             "cleanup": cleanup,
         }
+
+
+def status_classes(statuses: Iterable[int | None]) -> dict[str, int]:
+    """Answers per status class, e.g. ``{"2xx": 40, "4xx": 360}``; no answer counts as "none"."""
+    counts = Counter(f"{status // 100}xx" if status else "none" for status in statuses)
+    return dict(sorted(counts.items()))
+

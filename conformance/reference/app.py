@@ -11,8 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,7 @@ from conformance.reference import problems
 from conformance.reference.contacten import BetrokkeneResource, DigitaalAdresResource, KlantcontactResource
 from conformance.reference.partijen import IdentificatorResource, PartijResource
 from conformance.reference.problems import ApiError
-from conformance.reference.service import Resource, Service
+from conformance.reference.service import Resource, Service, split_operation
 from conformance.reference.storage import Store
 from conformance.reference.validation import UUID_RE, Contract
 from conformance.reference.variants import Variant
@@ -70,49 +70,56 @@ def problem_response(error: ApiError, request: Request) -> Response:
 class ApiVersionMiddleware:
     """Adds ``API-version`` to every response, including the framework's own 404/405."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, version: str = API_VERSION) -> None:
         self.app = app
+        self.version = version.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"api-version", API_VERSION.encode())]
+                message["headers"] = [*message["headers"], (b"api-version", self.version)]
             await send(message)
 
         await self.app(scope, receive, send_with_version if scope["type"] == "http" else send)
 
 
-class ReferenceApp:
-    """Builds the Starlette application of one server instance."""
+Operations = Mapping[str, tuple[str, str]]
+"""HTTP method -> (the contract's operationId, the ``Service`` dispatch id)."""
 
-    def __init__(self, *, token: str, variant: Variant, store: Store, contract: Contract) -> None:
-        self.token = token
+
+class ApiApp:
+    """The request pipeline both APIs share: auth first, then query, path and body against the
+    contract, then the domain work in a worker thread; problem responses for every refusal."""
+
+    root_path: ClassVar[str]
+    api_version: ClassVar[str]
+    partial_patch: ClassVar[bool] = False
+    """Whether PATCH skips the body schema's ``required`` (a contract that reuses the full schema)."""
+
+    def __init__(self, *, variant: Variant, contract: Contract, service: Service) -> None:
         self.switches = variant.switches
         self.contract = contract
-        resources = {prefix: cls(store, variant.switches) for prefix, cls in COLLECTIONS.values()}
-        self.service = Service(store, variant.switches, resources)
+        self.service = service
 
-    def build(self) -> Starlette:
-        routes = [Route(f"{ROOT_PATH}/openapi.yaml", self.openapi, methods=["GET"])]
-        for path, (prefix, _) in COLLECTIONS.items():
-            routes.append(
-                Route(f"{ROOT_PATH}/{path}", self._endpoint(prefix, item=False), methods=["GET", "POST"])
-            )
-            routes.append(
-                Route(
-                    f"{ROOT_PATH}/{path}/{{uuid}}",
-                    self._endpoint(prefix, item=True),
-                    methods=["GET", "PUT", "PATCH", "DELETE"],
-                )
-            )
+    # -- provided by each API ---------------------------------------------------------------------
+    def _refusal(self, request: Request) -> ApiError | None:
+        """``None`` when the request may proceed; the API's authentication refusal otherwise."""
+        raise NotImplementedError
+
+    async def _leak(self, refusal: ApiError, dispatch_id: str, uuid: str, base: str) -> None:
+        """The leaky-401 defect: put the resource that exists into the refusal's body."""
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------------------
+    def _starlette(self, routes: list[Route]) -> Starlette:
         app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception})
         app.router.redirect_slashes = False
-        app.add_middleware(ApiVersionMiddleware)
+        app.add_middleware(ApiVersionMiddleware, version=self.api_version)
         return app
 
     async def openapi(self, request: Request) -> Response:
-        """The contract itself, without authentication, as Open Klant serves its schema."""
+        """The contract itself, without authentication, as the real servers serve their schema."""
         return Response(self.contract.text, media_type="application/vnd.oai.openapi")
 
     async def _http_exception(self, request: Request, exc: Exception) -> Response:
@@ -131,12 +138,10 @@ class ReferenceApp:
             error = ApiError(exc.status_code, "error", str(exc.detail))
         return problem_response(error, request)
 
-    def _endpoint(self, prefix: str, *, item: bool) -> Endpoint:
-        actions = _ITEM_ACTIONS if item else _LIST_ACTIONS
-
+    def _endpoint(self, operations: Operations, *, item: bool) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             try:
-                return await self._handle(request, prefix, actions[request.method], item=item)
+                return await self._handle(request, *operations[request.method], item=item)
             except ApiError as error:
                 return problem_response(error, request)
             except Exception:
@@ -145,14 +150,13 @@ class ReferenceApp:
 
         return endpoint
 
-    async def _handle(self, request: Request, prefix: str, action: str, *, item: bool) -> Response:
-        operation_id = prefix + action
-        base = f"{_site(request)}{ROOT_PATH}"
+    async def _handle(self, request: Request, operation_id: str, dispatch_id: str, *, item: bool) -> Response:
+        base = f"{_site(request)}{self.root_path}"
         raw_uuid = str(request.path_params.get("uuid", ""))
-        failure = self._authentication_failure(request)
+        failure = self._refusal(request)
         if failure is not None:
             if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
-                await self._leak(failure, prefix, raw_uuid.lower(), base)
+                await self._leak(failure, dispatch_id, raw_uuid.lower(), base)
             raise failure
         query = self.contract.validate_query(operation_id, dict(request.query_params.items()))
         uuid: str | None = None
@@ -162,16 +166,54 @@ class ReferenceApp:
             uuid = raw_uuid.lower()
         body: dict[str, Any] | None = None
         if request.method in {"POST", "PUT", "PATCH"}:
-            body = self.contract.validate_body(operation_id, await self._json(request))
+            partial = self.partial_patch and request.method == "PATCH"
+            body = self.contract.validate_body(operation_id, await read_json(request), partial=partial)
         status, payload = await run_in_threadpool(
-            self.service.dispatch, operation_id, uuid, body, query, base, str(request.url)
+            self.service.dispatch, dispatch_id, uuid, body, query, base, str(request.url)
         )
         if status == 204:
             return Response(status_code=204)
         headers = {"Location": payload["url"]} if status == 201 else None
         return JSONResponse(payload, status_code=status, headers=headers)
 
-    def _authentication_failure(self, request: Request) -> ApiError | None:
+
+def _operations(prefix: str, actions: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    return {method: (prefix + action, prefix + action) for method, action in actions.items()}
+
+
+class ReferenceApp(ApiApp):
+    """Builds the Starlette application of the Klantinteracties API of one server instance."""
+
+    root_path = ROOT_PATH
+    api_version = API_VERSION
+
+    def __init__(self, *, token: str, variant: Variant, store: Store, contract: Contract) -> None:
+        self.token = token
+        resources = {prefix: cls(store, variant.switches) for prefix, cls in COLLECTIONS.values()}
+        super().__init__(
+            variant=variant, contract=contract, service=Service(store, variant.switches, resources)
+        )
+
+    def build(self) -> Starlette:
+        routes = [Route(f"{ROOT_PATH}/openapi.yaml", self.openapi, methods=["GET"])]
+        for path, (prefix, _) in COLLECTIONS.items():
+            routes.append(
+                Route(
+                    f"{ROOT_PATH}/{path}",
+                    self._endpoint(_operations(prefix, _LIST_ACTIONS), item=False),
+                    methods=["GET", "POST"],
+                )
+            )
+            routes.append(
+                Route(
+                    f"{ROOT_PATH}/{path}/{{uuid}}",
+                    self._endpoint(_operations(prefix, _ITEM_ACTIONS), item=True),
+                    methods=["GET", "PUT", "PATCH", "DELETE"],
+                )
+            )
+        return self._starlette(routes)
+
+    def _refusal(self, request: Request) -> ApiError | None:
         """``None`` when the request may proceed; DRF TokenAuthentication's answers otherwise."""
         safe = request.method in _SAFE_METHODS
         anonymous_ok = self.switches.anonymous_reads if safe else self.switches.anonymous_writes
@@ -188,27 +230,29 @@ class ReferenceApp:
             return None
         return problems.authentication_failed("Ongeldige token.")
 
-    async def _leak(self, failure: ApiError, prefix: str, uuid: str, base: str) -> None:
-        """The leaky-401 defect: put the resource that exists into the 401 body."""
+    async def _leak(self, refusal: ApiError, dispatch_id: str, uuid: str, base: str) -> None:
+        prefix = split_operation(dispatch_id)[0]
         if prefix not in _LEAKY:
             return
         try:
             _, payload = await run_in_threadpool(self.service.resources[prefix].retrieve, uuid, base)
         except ApiError:
             return
-        failure.extra["partij" if prefix == "partijen" else "partijIdentificator"] = payload
+        refusal.extra["partij" if prefix == "partijen" else "partijIdentificator"] = payload
 
-    async def _json(self, request: Request) -> Any:
-        raw = await request.body()
-        if not raw:
-            return {}  # DRF treats an empty body as empty data, whatever its media type
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            raise problems.unsupported_media_type(media_type)
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, "parse_error", "JSON parse error.", exception_name="ParseError") from None
+
+async def read_json(request: Request) -> Any:
+    """The JSON body as DRF parses it: empty is ``{}``, another media type 415, bad JSON 400."""
+    raw = await request.body()
+    if not raw:
+        return {}  # DRF treats an empty body as empty data, whatever its media type
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise problems.unsupported_media_type(media_type)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "parse_error", "JSON parse error.", exception_name="ParseError") from None
 
 
 def create_app(*, token: str, variant: Variant, store: Store, contract: Contract) -> Starlette:

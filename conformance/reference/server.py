@@ -14,18 +14,22 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.errors import ConfigError
+from conformance.reference.apis import KLANTEN, KLANTINTERACTIES, get_reference_api
 from conformance.reference.app import ROOT_PATH, create_app
+from conformance.reference.klanten import create_klanten_app
+from conformance.reference.klanten.klant import install as install_klanten
 from conformance.reference.storage import Store
 from conformance.reference.validation import Contract
 from conformance.reference.variants import get_variant
-from conformance.resources import specs_dir
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
@@ -33,7 +37,35 @@ STOP_TIMEOUT_S = 5.0
 
 def contract_path() -> Path:
     """The contract the server validates against and serves at ``<root>/openapi.yaml``."""
-    return specs_dir() / "klantinteracties-v1" / "openapi.yaml"
+    return KLANTINTERACTIES.contract_path()
+
+
+@dataclass(frozen=True)
+class JwtClient:
+    """The one ZGW client the legacy API accepts: its ``client_id`` and HS256 secret."""
+
+    client_id: str
+    secret: str
+
+    @classmethod
+    def generated(cls, client_id: str | None = None, secret: str | None = None) -> JwtClient:
+        return cls(client_id or "klanten-conformance", secret or secrets.token_hex(32))
+
+
+class _ByRoot:
+    """Sends each request to the API whose root its path is under (one server, several APIs)."""
+
+    def __init__(self, default: ASGIApp, apps: dict[str, ASGIApp]) -> None:
+        self.default = default
+        self.apps = apps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        for root, app in self.apps.items():
+            if path == root or path.startswith(root + "/"):
+                await app(scope, receive, send)
+                return
+        await self.default(scope, receive, send)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -53,15 +85,26 @@ def _bind(host: str, port: int) -> socket.socket:
 class _Prepared:
     """Everything one server instance owns: the database file, the store and the uvicorn server."""
 
-    def __init__(self, *, variant: str, token: str, db_path: str | None, host: str) -> None:
-        chosen = get_variant(variant)
+    def __init__(
+        self, *, variant: str, token: str, jwt: JwtClient, db_path: str | None, host: str, profile: str | None
+    ) -> None:
+        chosen = get_variant(variant, profile)
         self.tmpdir = None if db_path else tempfile.mkdtemp(prefix="klanten-reference-")
         path = db_path or str(Path(str(self.tmpdir)) / "reference.sqlite3")
         self.store = Store(path, chosen.switches)
+        install_klanten(self.store, chosen.switches)
         app = create_app(
             token=token, variant=chosen, store=self.store, contract=Contract.load(contract_path())
         )
-        config = uvicorn.Config(app, host=host, log_level="error", access_log=False, lifespan="off")
+        legacy = create_klanten_app(
+            client_id=jwt.client_id,
+            secret=jwt.secret,
+            variant=chosen,
+            store=self.store,
+            contract=Contract.load(KLANTEN.contract_path()),
+        )
+        both = _ByRoot(app, {KLANTEN.root_path: legacy})
+        config = uvicorn.Config(both, host=host, log_level="error", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
 
     def cleanup(self) -> None:
@@ -81,13 +124,18 @@ class ReferenceServer:
         host: str = "127.0.0.1",
         port: int = 0,
         db_path: str | None = None,
+        jwt: JwtClient | None = None,
+        profile: str | None = None,
     ) -> None:
         self.variant = variant
+        self.profile = profile
         self.token = token or secrets.token_hex(20)
+        self.jwt = jwt or JwtClient.generated()
         self.host = host
         self.port = port
         self.db_path = db_path
         self.root_url = ""
+        self.site = ""
         self._prepared: _Prepared | None = None
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -96,12 +144,20 @@ class ReferenceServer:
         """Start serving; returns once the server answers. ``ConfigError`` on an unknown variant."""
         if self._thread is not None:
             return self
-        prepared = _Prepared(variant=self.variant, token=self.token, db_path=self.db_path, host=self.host)
+        prepared = _Prepared(
+            variant=self.variant,
+            token=self.token,
+            jwt=self.jwt,
+            db_path=self.db_path,
+            host=self.host,
+            profile=self.profile,
+        )
         self._prepared = prepared
         self._socket = _bind(self.host, self.port)
         self.port = int(self._socket.getsockname()[1])
         netloc = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         self.root_url = f"http://{netloc}{ROOT_PATH}"
+        self.site = f"http://{netloc}"
         self._thread = threading.Thread(
             target=prepared.server.run,
             kwargs={"sockets": [self._socket]},
@@ -111,6 +167,10 @@ class ReferenceServer:
         self._thread.start()
         self._wait_until_answering()
         return self
+
+    def root_for(self, api: str) -> str:
+        """The root URL of the reference API called ``api`` (a profile's ``reference``)."""
+        return self.site + get_reference_api(api).root_path
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -158,11 +218,14 @@ def serve(
     port: int,
     token: str | None,
     db_path: str | None,
-    on_ready: Callable[[str, str], None],
+    on_ready: Callable[[dict[str, str], str, JwtClient], None],
+    jwt: JwtClient | None = None,
 ) -> None:
-    """Serve in the foreground until SIGINT/SIGTERM; ``on_ready(root_url, token)`` once listening."""
+    """Serve in the foreground until SIGINT/SIGTERM; ``on_ready(roots, token, jwt)`` once listening,
+    with the root URL of every API by name."""
     key = token or secrets.token_hex(20)
-    prepared = _Prepared(variant=variant, token=key, db_path=db_path, host=host)
+    client = jwt or JwtClient.generated()
+    prepared = _Prepared(variant=variant, token=key, jwt=client, db_path=db_path, host=host, profile=None)
     sock = _bind(host, port)
     bound = int(sock.getsockname()[1])
     netloc = f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"
@@ -172,7 +235,8 @@ def serve(
     async def startup(sockets: list[socket.socket] | None = None) -> None:
         await original_startup(sockets=sockets)
         if server.started:
-            on_ready(f"http://{netloc}{ROOT_PATH}", key)
+            roots = {api.name: f"http://{netloc}{api.root_path}" for api in (KLANTINTERACTIES, KLANTEN)}
+            on_ready(roots, key, client)
 
     server.startup = startup  # type: ignore[method-assign]
     # uvicorn re-raises the signal it shut down on once it restores the previous handlers; make

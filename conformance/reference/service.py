@@ -171,7 +171,7 @@ class Service:
         base: str,
         url: str,
     ) -> Result:
-        prefix, _, action = _split_operation(operation_id)
+        prefix, _, action = split_operation(operation_id)
         resource = self.resources[prefix]
         calls: dict[str, Callable[[], Result]] = {
             "List": lambda: resource.list_page(query, base, url),
@@ -190,7 +190,7 @@ class Service:
             raise problems.validation_error([InvalidParam(name, "invalid", reason)]) from exc
 
 
-def _split_operation(operation_id: str) -> tuple[str, str, str]:
+def split_operation(operation_id: str) -> tuple[str, str, str]:
     for action in ("PartialUpdate", "Retrieve", "Update", "Destroy", "Create", "List"):
         if operation_id.endswith(action):
             return operation_id[: -len(action)], "", action

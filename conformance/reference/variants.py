@@ -1,8 +1,10 @@
 """Broken variants of the reference server: one behaviour switch each, never a fork.
 
 A conformance suite is only as good as the defects it can see. Every variant flips one switch of
-the real server so that the kill matrix can show which scenarios catch which defect; ``breaks``
-names the requirements a correct suite should report as failing against it.
+the real server so that the kill matrix can show which scenarios catch which defect (one,
+``vng-klanten-1.0``, combines the switches a real server is observed to need, to pin the verdicts
+predicted for it); ``breaks`` names the requirements a correct suite should report as failing
+against it, in each profile the variant applies to.
 """
 
 from __future__ import annotations
@@ -42,32 +44,66 @@ class Switches:
     bsn_filter: bool = True
     """Honour the ``partijIdentificator__objectId`` filter on /partijen."""
     show_identificatoren: bool = True
-    """Show a partij's identificatoren in its own representation (``partijIdentificatoren``)."""
+    """Show a partij's identificatoren in its own representation (``partijIdentificatoren``); in the
+    legacy API, a klant's ``subject``, ``subjectType`` and ``subjectIdentificatie``."""
+    nnp_filter: bool = True
+    """Legacy API: honour the ``subjectNietNatuurlijkPersoon__innNnpId`` filter on /klanten."""
+    missing_subject_status: int = 400
+    """Legacy API, with ``identificator_required``: the status of "subject or subjectIdentificatie
+    must be provided" (VNG's 1.0 server is observed to answer 500)."""
+
+
+KI = "klantinteracties-v1"
+KA = "klanten-v1"
+BOTH = (KI, KA)
 
 
 @dataclass(frozen=True)
 class Variant:
-    """A named server behaviour and the requirement ids a correct suite should report as broken."""
+    """A named server behaviour, the profiles whose API it changes, and the requirement ids a correct
+    suite should report as broken (``breaks``, or per profile in ``profile_breaks``)."""
 
     name: str
     breaks: tuple[str, ...]
     description: str
     switches: Switches = field(default_factory=Switches)
+    profiles: tuple[str, ...] = (KI,)
+    profile_breaks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def breaks_in(self, profile: str) -> tuple[str, ...]:
+        """What a correct suite reports as failing for this variant under ``profile``."""
+        return dict(self.profile_breaks).get(profile, self.breaks)
 
 
 def _variant(
-    name: str, breaks: tuple[str, ...], description: str, switches: Switches | None = None
+    name: str,
+    breaks: tuple[str, ...],
+    description: str,
+    switches: Switches | None = None,
+    *,
+    profiles: tuple[str, ...] = (KI,),
+    profile_breaks: dict[str, tuple[str, ...]] | None = None,
 ) -> Variant:
-    return Variant(name, breaks, description, switches or Switches())
+    return Variant(
+        name, breaks, description, switches or Switches(), profiles, tuple((profile_breaks or {}).items())
+    )
 
 
 _ALL = (
-    _variant("reference", (), "The correct server: Open Klant 2.18 shape with every KLOK01 rule enforced."),
+    _variant(
+        "reference",
+        (),
+        "The correct server: Open Klant 2.18 shape and the legacy Klanten API 1.0, every KLOK01 rule "
+        "enforced.",
+        profiles=BOTH,
+    ),
     _variant(
         "dup-bsn-accepted",
         ("KLOK01-R4",),
-        "No uniqueness on BSN: a second partij with the same BSN is created (201).",
+        "No uniqueness on BSN: a second partij (legacy: klant) with the same BSN, or the same "
+        "natuurlijk-persoon subject URL, is created (201).",
         Switches(bsn_uniqueness="none"),
+        profiles=BOTH,
     ),
     _variant(
         "dup-bsn-via-sub-identificator",
@@ -86,48 +122,59 @@ _ALL = (
         ("KLOK01-R5",),
         "Unscoped KvK-nummers and RSINs are unique: a second partij for one organisation is refused.",
         Switches(kvk_unique=True),
+        profiles=BOTH,
     ),
     _variant(
         "bsn-with-kvk",
         ("KLOK01-R6",),
-        "A partij may carry a BSN together with a KvK-nummer or RSIN.",
+        "A partij may carry a BSN together with a KvK-nummer or RSIN; a legacy klant keeps every "
+        "identification it is sent, of any subjectType, and its subjectType can change.",
         Switches(bsn_with_nnp=True),
+        profiles=BOTH,
     ),
     _variant(
         "zelfstandig-linkable",
         ("KLOK01-R13",),
         "A zelfstandige partij (or betrokkene) can be linked to identifying data after registration.",
         Switches(zelfstandig_linkable=True),
+        profiles=BOTH,
     ),
     _variant(
         "anonymous-reads",
         ("KLOK01-R8", "CONTRACT-AUTH"),
         "GET requests without credentials are served.",
         Switches(anonymous_reads=True),
+        profiles=BOTH,
     ),
     _variant(
         "anonymous-writes",
         ("KLOK01-R7", "CONTRACT-AUTH"),
         "POST/PUT/PATCH/DELETE without credentials are accepted.",
         Switches(anonymous_writes=True),
+        profiles=BOTH,
     ),
     _variant(
         "any-token",
         ("KLOK01-R7", "KLOK01-R8", "CONTRACT-AUTH"),
-        "Any 'Token <anything>' credential is accepted.",
+        "Any 'Token <anything>' credential is accepted; in the legacy API any Bearer JWT, whatever its "
+        "signature, algorithm or client_id.",
         Switches(any_token=True),
+        profiles=BOTH,
     ),
     _variant(
         "leaky-401",
         ("KLOK01-R8",),
-        "The 401 for a partij or identificator that exists carries the resource in its body.",
+        "The 401 for a partij or identificator that exists carries the resource in its body (legacy: "
+        "the 403 for a klant).",
         Switches(leaky_401=True),
+        profiles=BOTH,
     ),
     _variant(
         "no-elfproef",
         ("IDENT-FORMAT",),
         "BSN and RSIN are checked for length and digits only, not for the 11-proef.",
         Switches(elfproef=False),
+        profiles=BOTH,
     ),
     _variant(
         "contract-drift",
@@ -140,19 +187,25 @@ _ALL = (
         ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS"),
         "A duplicate BSN (or any other uniqueness clash) answers 500 instead of 400.",
         Switches(duplicate_status=500),
+        profiles=BOTH,
+        # The legacy contract documents 500 on every operation, so it is no CONTRACT-STATUS finding there.
+        profile_breaks={KA: ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR")},
     ),
     _variant(
         "identificator-required",
         ("KLOK01-R1", "KLOK01-R9"),
-        "A partij without partijIdentificatoren is refused (400): zelfstandige klanten cannot be stored.",
+        "A partij without partijIdentificatoren (legacy: a klant without subject or subjectIdentificatie, "
+        "as VNG's 1.0 server does) is refused (400): zelfstandige klanten cannot be stored.",
         Switches(identificator_required=True),
+        profiles=BOTH,
     ),
     _variant(
         "identificatoren-hidden",
         ("KLOK01-R3",),
         "A partij is always shown with partijIdentificatoren: [], so an aangehaakte klant cannot be told "
-        "from a zelfstandige one.",
+        "from a zelfstandige one (legacy: subject, subjectType and subjectIdentificatie always empty).",
         Switches(show_identificatoren=False),
+        profiles=BOTH,
     ),
     _variant(
         "bsn-filter-ignored",
@@ -160,15 +213,43 @@ _ALL = (
         "The partijIdentificator__objectId filter on /partijen is ignored: lookups by BSN return everyone.",
         Switches(bsn_filter=False),
     ),
+    _variant(
+        "vng-klanten-1.0",
+        ("KLOK01-R1", "KLOK01-R4", "KLOK01-R9", "KLOK01-R13", "CONTRACT-NO-SERVER-ERROR"),
+        "Legacy API as VNG's klanten-api 1.0.0 behaves (domain.md §5, §7; several switches at once): no "
+        "uniqueness on inpBsn or subject, a klant without subject or subjectIdentificatie answered with "
+        "500, and identifying data added later by PATCH/PUT accepted. The verdicts the suite predicts "
+        "for that server.",
+        Switches(
+            bsn_uniqueness="none",
+            zelfstandig_linkable=True,
+            identificator_required=True,
+            missing_subject_status=500,
+        ),
+        profiles=(KA,),
+    ),
+    _variant(
+        "nnp-filter-ignored",
+        ("KLOK01-R11",),
+        "Legacy API: the subjectNietNatuurlijkPersoon__innNnpId filter on /klanten is ignored, so a lookup "
+        "by RSIN returns every klant.",
+        Switches(nnp_filter=False),
+        profiles=(KA,),
+    ),
 )
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in _ALL}
 
 
-def get_variant(name: str) -> Variant:
-    """The variant called ``name``; a ``ConfigError`` names the known ones."""
-    try:
-        return VARIANTS[name]
-    except KeyError:
-        known = ", ".join(VARIANTS)
-        raise ConfigError(f"unknown reference variant {name!r}; known variants: {known}") from None
+def variants_for(profile: str) -> dict[str, Variant]:
+    """The variants that change the API ``profile`` tests, by name."""
+    return {name: v for name, v in VARIANTS.items() if profile in v.profiles}
+
+
+def get_variant(name: str, profile: str | None = None) -> Variant:
+    """The variant called ``name`` (for ``profile``, when given); a ``ConfigError`` names the known ones."""
+    known = variants_for(profile) if profile else VARIANTS
+    if name in known:
+        return known[name]
+    scope = f" for profile {profile}" if profile else ""
+    raise ConfigError(f"unknown reference variant {name!r}{scope}; known variants: {', '.join(known)}")

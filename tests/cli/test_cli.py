@@ -14,6 +14,7 @@ import httpx
 import jsonschema
 import pytest
 
+from conformance.auth import AuthMode, ZgwJwtAuth
 from conformance.cli import build_parser, main
 from conformance.config import OPTIONS
 from conformance.reference.server import ReferenceServer
@@ -120,6 +121,63 @@ def test_fuzzing_with_a_wrong_token_is_an_error_not_a_pass(tmp_path: Path) -> No
     assert {r["verdict"] for r in contract.values()} == {"error"}, contract
     assert all("refused" in r["reason"] for r in contract.values())
     assert "wrong-token-0123456789" not in proc.stdout + json.dumps(report)
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def test_klanten_v1_run_exits_0_and_neither_the_jwt_secret_nor_any_jwt_is_written(tmp_path: Path) -> None:
+    from conformance.reference.server import JwtClient
+
+    secret = "c0ffee11" * 8
+    client = JwtClient("acceptance-client", secret)
+    with ReferenceServer(jwt=client) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
+        env["KLANTEN_CONFORMANCE_JWT_SECRET"] = secret  # the option table's environment equivalent
+        args = ["run", "--profile", "klanten-v1", "--target", server.root_for("klanten")]
+        args += [
+            "--jwt-client-id",
+            client.client_id,
+            "--fuzz-budget",
+            "2",
+            "--fuzz-phases",
+            "examples,fuzzing",
+        ]
+        args += ["--report-dir", str(tmp_path / "reports")]
+        proc = subprocess.run(
+            [*CLI, *args], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env, check=False
+        )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    assert report["profile"] == "klanten-v1"
+    assert report["sections"]["fuzz"]["cleanup"]["created"] > 0
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    outputs = {str(p): p.read_text(encoding="utf-8", errors="replace") for p in files}
+    outputs.update(stdout=proc.stdout, stderr=proc.stderr)
+    assert [name for name, text in outputs.items() if secret in text] == []
+    assert [name for name, text in outputs.items() if JWT.search(text)] == []
+    assert any("Bearer [redacted]" in text for name, text in outputs.items() if "evidence" in name)
+
+
+def test_same_requirement_ids_in_both_profiles_reports(tmp_path: Path) -> None:
+    ids = {}
+    for profile in ("klantinteracties-v1", "klanten-v1"):
+        proc = _cli(
+            "run",
+            "--profile",
+            profile,
+            "--no-fuzz",
+            "--report-dir",
+            str(tmp_path / profile),
+            "--",
+            "-k",
+            "R5",
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        report = json.loads((tmp_path / profile / "conformance-report.json").read_text())
+        assert report["profile"] == profile
+        jsonschema.validate(report, REPORT_SCHEMA)
+        ids[profile] = [r["id"] for r in report["requirements"]]
+    assert ids["klantinteracties-v1"] == ids["klanten-v1"]
 
 
 def test_non_conformant_target_exits_1(tmp_path: Path) -> None:
@@ -170,7 +228,25 @@ def test_variants_json(capsys: pytest.CaptureFixture[str]) -> None:
     variants = json.loads(capsys.readouterr().out)
     names = {v["name"] for v in variants}
     assert "reference" in names and len(names) >= 13
-    assert all(set(v) == {"name", "breaks", "description"} for v in variants)
+    keys = {"name", "breaks", "profiles", "breaks_by_profile", "description"}
+    assert all(set(v) == keys for v in variants)
+    by_name = {v["name"]: v for v in variants}
+    assert by_name["reference"]["profiles"] == ["klantinteracties-v1", "klanten-v1"]
+    assert by_name["nnp-filter-ignored"]["breaks_by_profile"] == {"klanten-v1": ["KLOK01-R11"]}
+    assert by_name["dup-500"]["breaks_by_profile"]["klanten-v1"] == ["KLOK01-R4", "CONTRACT-NO-SERVER-ERROR"]
+
+
+def test_requirements_for_klanten_v1_covers_the_same_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["requirements", "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert main(["requirements", "--profile", "klanten-v1", "--json", "--check"]) == 0
+    legacy = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in legacy] == [r["id"] for r in default]
+    assert all(r["profile"] == "klanten-v1" and r["profile_note"] for r in legacy)
+    r6 = next(r for r in legacy if r["id"] == "KLOK01-R6")
+    assert r6["scenarios"] and all(s.startswith("KA-R6-") for s in r6["scenarios"])
+    assert main(["requirements", "--profile", "klanten-v1"]) == 0
+    assert "profile klanten-v1" in capsys.readouterr().out
 
 
 def test_help_documents_every_option() -> None:
@@ -199,6 +275,14 @@ def test_serve_prints_root_and_token_and_stops_on_sigterm(tmp_path: Path) -> Non
         root = proc.stdout.readline().split("API root:")[1].strip()
         token = proc.stdout.readline().split("token:")[1].strip()
         assert token == "a" * 40
+        lines = [proc.stdout.readline() for _ in range(4)]
+        legacy_root = lines[1].split("root:")[1].strip()
+        client_id = lines[2].split("client_id:")[1].strip()
+        secret = lines[3].split("secret:")[1].strip()
+        assert legacy_root.endswith("/klanten/api/v1") and client_id == "klanten-conformance" and secret
+        legacy = ZgwJwtAuth(client_id, secret).headers(AuthMode.DEFAULT)
+        assert httpx.get(legacy_root + "/klanten", headers=legacy, timeout=10).status_code == 200
+        assert httpx.get(legacy_root + "/klanten", timeout=10).status_code == 403
         response = httpx.get(root + "/partijen", headers={"Authorization": f"Token {token}"}, timeout=10)
         assert response.status_code == 200 and response.json()["count"] == 0
         proc.send_signal(signal.SIGTERM)

@@ -23,9 +23,8 @@ def render() -> str:
     (a contract requirement without fuzzing), blank = not decided."""
     if not _ROWS:
         return ""
-    columns = [
-        rid for rid in next(iter(_ROWS.values())) if any(row.get(rid) in _SYMBOL for row in _ROWS.values())
-    ]
+    seen = dict.fromkeys(rid for row in _ROWS.values() for rid in row)  # rows of several profiles
+    columns = [rid for rid in seen if any(row.get(rid) in _SYMBOL for row in _ROWS.values())]
     short = [c.replace("KLOK01-", "").replace("CONTRACT-", "C-").replace("IDENT-", "I-") for c in columns]
     width = max(len(v) for v in _ROWS) + 2
     lines = [" " * width + " ".join(f"{s:>4}" for s in short)]

@@ -12,7 +12,8 @@ import pytest
 from conformance.catalogue import load_catalogue_file
 from conformance.config import Settings
 from conformance.loader import load_scenario, scenario_files
-from conformance.reference.variants import VARIANTS
+from conformance.profiles import available_profiles, load_profile
+from conformance.reference.variants import variants_for
 from conformance.report import requirement_verdicts
 from conformance.resources import specs_dir
 from conformance.runner import ScenarioRunner
@@ -26,8 +27,9 @@ CATALOGUE_IDS = {
 }
 
 
-def _verdicts(variant: str) -> dict[str, Verdict]:
-    ctx = RunContext.open(Settings(reference_variant=variant, run_id=f"selftest-{variant}"))
+def _verdicts(profile: str, variant: str) -> dict[str, Verdict]:
+    settings = Settings(profile=profile, reference_variant=variant, run_id=f"selftest-{profile}-{variant}")
+    ctx = RunContext.open(settings)
     try:
         runner = ScenarioRunner(ctx.runner_context())
         for path in scenario_files([ctx.profile.scenarios_path]):
@@ -49,32 +51,44 @@ def _verdicts(variant: str) -> dict[str, Verdict]:
         ctx.close()
 
 
-def _check_claims(variant: str, breaks: set[str], verdicts: dict[str, Verdict]) -> None:
+def _check_claims(variant: str, breaks: set[str], verdicts: dict[str, Verdict], profile: str) -> None:
     """A variant's claims are catalogue ids, and each is decided by the matrix or a fuzz test."""
     unknown = sorted(breaks - CATALOGUE_IDS)
     assert not unknown, f"{variant}: `breaks` names ids that are in no catalogue: {unknown}"
-    undecided = sorted(breaks - set(verdicts) - FUZZ_PROVEN.get(variant, frozenset()))
+    proven = FUZZ_PROVEN.get((profile, variant), frozenset())
+    undecided = sorted(breaks - set(verdicts) - proven)
     assert not undecided, (
-        f"{variant}: claims {undecided}, which neither the scenario matrix nor a fuzz test "
+        f"{profile}/{variant}: claims {undecided}, which neither the scenario matrix nor a fuzz test "
         "(tests/fuzz/test_fuzz_variants.py FUZZ_PROVEN) decides"
     )
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_variant_is_caught_by_exactly_its_requirements(variant: str) -> None:
-    verdicts = _verdicts(variant)
-    matrix.record(variant, verdicts)
-    breaks = set(VARIANTS[variant].breaks)
-    _check_claims(variant, breaks, verdicts)
+# Every (profile, variant) pair the reference server has: the matrix is generic over profiles.
+CASES = [
+    pytest.param(profile, variant, id=f"{profile}:{variant}")
+    for profile in available_profiles()
+    if load_profile(profile).reference is not None
+    for variant in sorted(variants_for(profile))
+]
+
+
+@pytest.mark.parametrize(("profile", "variant"), CASES)
+def test_variant_is_caught_by_exactly_its_requirements(profile: str, variant: str) -> None:
+    verdicts = _verdicts(profile, variant)
+    matrix.record(f"{variant} [{profile}]", verdicts)
+    breaks = set(variants_for(profile)[variant].breaks_in(profile))
+    _check_claims(variant, breaks, verdicts, profile)
     decided = {rid: v for rid, v in verdicts.items() if v in (Verdict.PASS, Verdict.FAIL)}
     missed = sorted(rid for rid in breaks & set(verdicts) if verdicts[rid] is not Verdict.FAIL)
     collateral = sorted(rid for rid, v in decided.items() if v is Verdict.FAIL and rid not in breaks)
     assert not missed, (
-        f"{variant}: violations missed for {missed} (verdicts {[verdicts.get(m) for m in missed]})"
+        f"{profile}/{variant}: violations missed for {missed} (verdicts {[verdicts.get(m) for m in missed]})"
     )
-    assert not collateral, f"{variant}: requirements failed that the variant does not break: {collateral}"
+    assert not collateral, (
+        f"{profile}/{variant}: requirements failed that the variant does not break: {collateral}"
+    )
     errors = sorted(rid for rid, v in verdicts.items() if v is Verdict.ERROR)
-    assert not errors, f"{variant}: requirements in error {errors}"
+    assert not errors, f"{profile}/{variant}: requirements in error {errors}"
     if variant == "reference":
         assert all(v is Verdict.PASS for rid, v in decided.items()), verdicts
         assert not [rid for rid, v in verdicts.items() if v is Verdict.INCONCLUSIVE]
@@ -82,10 +96,22 @@ def test_variant_is_caught_by_exactly_its_requirements(variant: str) -> None:
 
 def test_a_claim_outside_the_catalogue_is_caught() -> None:
     with pytest.raises(AssertionError, match="in no catalogue"):
-        _check_claims("typo", {"KLOK01-R99-TYPO"}, {})
+        _check_claims("typo", {"KLOK01-R99-TYPO"}, {}, "klantinteracties-v1")
 
 
 def test_a_claim_no_test_decides_is_caught() -> None:
     # CONTRACT-CONTENT-TYPE is a catalogue id, but no variant's scenario run or fuzz test decides it here.
     with pytest.raises(AssertionError, match="neither the scenario matrix nor a fuzz test"):
-        _check_claims("any-token", {"CONTRACT-AUTH", "CONTRACT-CONTENT-TYPE"}, {})
+        _check_claims("any-token", {"CONTRACT-AUTH", "CONTRACT-CONTENT-TYPE"}, {}, "klantinteracties-v1")
+
+
+def test_every_profile_with_a_reference_has_variants_for_each_tested_requirement() -> None:
+    """At least one variant per requirement a profile's scenarios decide, so none goes unproven."""
+    for profile in available_profiles():
+        loaded = load_profile(profile)
+        if loaded.reference is None:
+            continue
+        scenarios = [load_scenario(p) for p in scenario_files([loaded.scenarios_path])]
+        tested = {rid for s in scenarios if profile in s.profiles for rid in s.verifies}
+        broken = {rid for v in variants_for(profile).values() for rid in v.breaks_in(profile)}
+        assert tested <= broken, f"{profile}: no variant breaks {sorted(tested - broken)}"

@@ -121,7 +121,7 @@ def _run(tmp_path: Path, *args: str) -> dict[str, Any]:
         env=env,
         check=False,
     )
-    assert proc.returncode in (1, 4), proc.stdout[-3000:] + proc.stderr[-3000:]  # 4: one scenario, a partial run
+    assert proc.returncode in (1, 4), proc.stdout[-3000:] + proc.stderr[-3000:]  # 4: a partial run
     report: dict[str, Any] = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
     return report
 
