@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.resources import scenarios_dir, specs_dir
 
 DEFAULT_PROFILE = "klantinteracties-v1"
@@ -37,6 +38,11 @@ class Profile:
     auth: AuthScheme
     reference: str | None = None
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    # Issue 9: what a contract leaves unsaid, decided by the profile with its sources.
+    operations: tuple[str, ...] = ()  # operationIds the profile tests; fuzzing a --spec is scoped to them
+    status_policy: StatusPolicy = field(default_factory=StatusPolicy)
+    problem_policy: ProblemPolicy | None = None
+    source: Path | None = None  # the profile file (findings judged by its policies cite it)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -55,6 +61,10 @@ class Profile:
                 ),
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
+                operations=tuple(str(o) for o in data.get("operations", [])),
+                status_policy=StatusPolicy.from_data(data.get("implicit_error_statuses"), source=str(source)),
+                problem_policy=ProblemPolicy.from_data(data.get("problem_details"), source=str(source)),
+                source=source,
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc
