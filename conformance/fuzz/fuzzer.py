@@ -18,12 +18,18 @@ import httpx
 from conformance.auth import AuthMode
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.evidence import Redactor
-from conformance.fuzz import authcheck, engine
+from conformance.fuzz import authcheck, engine, scope
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
-from conformance.fuzz.findings import FindingCollector, RawFailure, requirement_for
-from conformance.fuzz.options import AUTH_CHECK, REFUSAL_STATUSES, FuzzOptions
+from conformance.fuzz.findings import (
+    BasisLookup,
+    FindingCollector,
+    RawFailure,
+    problem_failures,
+    requirement_for,
+)
+from conformance.fuzz.options import AUTH_CHECK, PROBLEM_CHECK, REFUSAL_STATUSES, FuzzOptions
 from conformance.fuzz.requestlog import RequestLog
 from conformance.results import ContractFinding
 
@@ -47,7 +53,7 @@ def plan(spec_path: Path, options: FuzzOptions) -> list[Unit]:
     )
     units = [Unit(AUTH_UNIT, "auth")]
     if options.unit_phases:
-        operations = engine.list_operations(engine.load_schema(spec_path, config))
+        operations = scope.covered(engine.list_operations(engine.load_schema(spec_path, config)), options.operation_ids)
         units += [Unit(op.label, "operation", op) for op in operations]
     if options.stateful:
         units.append(Unit(STATEFUL_UNIT, "stateful"))
@@ -82,8 +88,14 @@ class FuzzSession:
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
         self.outcomes: dict[str, UnitOutcome] = {}
-        self._collector = FindingCollector(self.redactor)
+        self.profile = ctx.settings.load_profile()
+        self._collector = FindingCollector(
+            self.redactor,
+            status_policy=self.profile.status_policy,
+            basis=BasisLookup(ctx.spec_path, self.profile.source),
+        )
         self._schemas: dict[tuple[str, ...], Any] = {}
+        self._left_out: list[str] = []
         self._operations: list[OperationInfo] | None = None
         self._started: float | None = None
         self._cut_reason: str | None = None
@@ -220,7 +232,9 @@ class FuzzSession:
     def _schema_for(self, phases: tuple[str, ...]) -> Any:
         """The contract configured for an engine run over ``phases`` (one load per phase set)."""
         if phases not in self._schemas:
-            self._schemas[phases] = engine.load_schema(self.ctx.spec_path, self._config(phases))
+            whole = engine.load_schema(self.ctx.spec_path, self._config(phases))
+            self._schemas[phases] = scope.scoped(whole, self.options.operation_ids)
+            self._left_out = scope.left_out(whole, self.options.operation_ids)
         return self._schemas[phases]
 
     def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
@@ -257,7 +271,10 @@ class FuzzSession:
         outcome.requests = len(run.exchanges)
         outcome.cases = run.cases
         outcome.checked = {requirement_for(name) for name in run.checks_ran}
-        outcome.findings = self._findings_of(run.failures)
+        problems, judged = problem_failures(run.exchanges, self.profile.problem_policy, self.redactor)
+        if judged:
+            outcome.checked.add(requirement_for(PROBLEM_CHECK))
+        outcome.findings = self._findings_of(run.failures + problems)
         if run.stopped_by_timer:
             outcome.cut_short = True
             self._cut_reason = f"fuzz_max_time of {self.options.max_time:g}s exhausted during {unit}"
@@ -318,6 +335,8 @@ class FuzzSession:
             "request_timeout_s": self.options.request_timeout,
             "refusal_statuses": list(REFUSAL_STATUSES),
             "operations": len(self.operations),
+            "left_out": list(self._left_out),  # operations of the contract the profile does not declare
+            "implicit_error_statuses": sorted(self.profile.status_policy.implicit),
             "units": {
                 name: {
                     "requests": o.requests,
