@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.basis import Document, operation_pointer, profile_document
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError
 from conformance.evidence import Exchange, Redactor, curl
 from conformance.policy import ProblemPolicy, StatusPolicy
@@ -79,7 +80,7 @@ class ContractValidator:
         import schemathesis
 
         try:
-            self._schema = schemathesis.openapi.from_path(str(spec_path))
+            self._schema = schemathesis.openapi.from_dict(load_document(spec_path))
         except Exception as exc:  # schemathesis raises several loader error types
             raise ConfigError(f"cannot load the contract {spec_path}: {exc}") from exc
         self._root_path = urlsplit(root_url).path.rstrip("/")

@@ -8,7 +8,6 @@ fails on any finding. Every catalogued requirement appears, tested or not, with 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
 import threading
@@ -18,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from conformance import __version__
+from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import Verdict, exit_code_for, worst
+from conformance.verdicts import Verdict, exit_code_for, verdict_for_exit, worst
 
 REPORT_NAME = "conformance-report.json"
 SUITE_NAME = "klanten-conformance"
@@ -67,11 +66,18 @@ class RequirementVerdict:
     scenarios: tuple[str, ...]
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def is_warning(self, strict: bool) -> bool:
+        """A failed SHOULD requirement outside strict mode: reported, not fatal for the exit code."""
+        return self.verdict is Verdict.FAIL and verdict_for_exit(self.verdict, self.requirement.level, strict=strict) \
+            is not Verdict.FAIL
+
+    def to_dict(self, strict: bool = False) -> dict[str, Any]:
         return {
             "id": self.requirement.id,
             "catalogue": self.requirement.catalogue,
             "level": self.requirement.level,
+            "level_reason": self.requirement.level_reason,
+            "warning": self.is_warning(strict),
             "testability": self.requirement.testability,
             "verdict": self.verdict.value,
             "scenarios": list(self.scenarios),
@@ -148,17 +154,7 @@ def group_findings(findings: Iterable[ContractFinding]) -> list[dict[str, Any]]:
 
 def spec_facts(spec_path: Path) -> dict[str, Any]:
     """Title, version and sha256 of the contract used."""
-    raw = spec_path.read_bytes()
-    try:
-        info = (yaml.safe_load(raw) or {}).get("info", {})
-    except yaml.YAMLError:
-        info = {}
-    return {
-        "path": str(spec_path),
-        "title": info.get("title"),
-        "version": info.get("version"),
-        "sha256": hashlib.sha256(raw).hexdigest(),
-    }
+    return Document.of(spec_path).to_dict()
 
 
 def _safe_name(scenario_id: str) -> str:
@@ -173,8 +169,9 @@ def build_report(
     target: str,
     spec_path: Path,
     extra: dict[str, Any] | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """The JSON report as a dict (written by ``write_report``)."""
+    """The JSON report as a dict (written by ``write_report``); ``strict`` makes SHOULD failures fatal."""
     rows = requirement_verdicts(catalogue, profile, recorder)
     scenarios = sorted(recorder.scenarios, key=lambda s: s.scenario_id)
     cleanups = [c for s in scenarios for c in s.cleanups]
@@ -186,8 +183,11 @@ def build_report(
         "spec": spec_facts(spec_path),
         "started_at": recorder.started_at,
         "finished_at": _now(),
-        "exit_code": int(exit_code_for(r.verdict for r in rows)),
-        "requirements": [r.to_dict() for r in rows],
+        "exit_code": int(
+            exit_code_for(verdict_for_exit(r.verdict, r.requirement.level, strict=strict) for r in rows)
+        ),
+        "strict": strict,
+        "requirements": [r.to_dict(strict) for r in rows],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
         ],
@@ -201,6 +201,7 @@ def build_report(
             "requirements": dict(Counter(r.verdict.value for r in rows)),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
             "contract_findings": len(findings),
+            "warnings": sum(1 for r in rows if r.is_warning(strict)),
         },
         "sections": dict(recorder.sections),
     }
@@ -231,14 +232,21 @@ def terminal_table(report: dict[str, Any]) -> str:
         reason = row["reason"].splitlines()[0] if row["reason"] else ""
         if len(reason) > 70:
             reason = reason[:67] + "..."
+        verdict = "fail (warning)" if row.get("warning") else row["verdict"]
         lines.append(
-            f"{row['id']:<{width}}  {row['level']:<6} {row['verdict']:<14} "
+            f"{row['id']:<{width}}  {row['level']:<6} {verdict:<14} "
             f"{len(row['scenarios']):>9}  {reason}"
         )
     totals = ", ".join(
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())
     )
     lines.append(f"requirements: {totals}")
+    warned = [row["id"] for row in rows if row.get("warning")]
+    if warned:
+        lines.append(
+            f"warnings: {len(warned)} SHOULD requirement(s) failed ({', '.join(warned)}); they do not change "
+            "the exit code unless --strict"
+        )
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
 
@@ -71,7 +72,9 @@ def load_schema(spec_path: Path, config: dict[str, Any]) -> Any:
     import schemathesis
 
     try:
-        return schemathesis.openapi.from_path(spec_path, config=schemathesis.Config.from_dict(config))
+        # Discriminators applied (conformance.discriminator): a oneOf is judged by its selected branch.
+        document = load_document(spec_path)
+        return schemathesis.openapi.from_dict(document, config=schemathesis.Config.from_dict(config))
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc
     except Exception as exc:  # schemathesis raises several unrelated types for a bad document

@@ -34,11 +34,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("klanten-conformance", "Klanten/Klantinteracties conformance")
     for option in OPTIONS:
         group.addoption(
-            option.cli_flag,
+            option.plugin_flag,
             dest=_DEST + option.name,
             default=None,
             metavar=option.metavar,
             help=f"{option.help} [env {option.env}; ini {option.ini}]",
+            **({"nargs": "?", "const": "true"} if option.bare else {}),
         )
         parser.addini(option.ini, help=option.help, default=None)
 
@@ -103,6 +104,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if ctx.server is None
             else f"embedded reference ({ctx.settings.reference_variant})",
             spec_path=ctx.spec_path,
+            strict=ctx.settings.strict,
         )
         write_report(report, ctx.recorder, ctx.settings.report_dir)
         state.report = report
