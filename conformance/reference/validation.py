@@ -4,15 +4,17 @@ The server checks request bodies and query parameters against ``specs/klantinter
 instead of a hand-kept copy of its rules. That makes "the server rejects what the schema forbids and
 accepts what it allows" true by construction, which is what contract fuzzing (negative and positive
 data) relies on. Supported keywords: ``$ref, allOf, nullable, readOnly, type, enum, maxLength,
-minLength, pattern, format (uuid, date-time), minimum, maximum, items, properties, required``.
-Unknown properties are dropped, as DRF does; readOnly properties are ignored in requests.
+minLength, pattern, format (uuid, date-time, date, uri), minimum, maximum, items, properties,
+additionalProperties (a schema), required``. Unknown properties are dropped, as DRF does; readOnly
+properties are ignored in requests. Format ``uri`` is Django's URLField: http(s)/ftp(s) with a host.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from conformance.reference.problems import InvalidParam, validation_error
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps"})
 _INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,18}$")
 _TYPES: dict[str, str] = {
     "string": "str",
@@ -32,6 +36,26 @@ _TYPES: dict[str, str] = {
     "object": "dict",
 }
 _ABSENT = object()
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE_RE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_url(text: str) -> bool:
+    if not text.isascii() or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _URL_SCHEMES and bool(parts.hostname)
 
 
 def parse_datetime(text: str) -> datetime | None:
@@ -181,6 +205,10 @@ class Contract:
             problem = "Voer een geldige UUID in."
         elif problem is None and schema.get("format") == "date-time" and parse_datetime(value) is None:
             problem = "Datetime heeft een ongeldig formaat (verwacht RFC 3339 met tijdzone)."
+        elif problem is None and schema.get("format") == "date" and not _is_date(value):
+            problem = "Datum heeft een ongeldig formaat (verwacht YYYY-MM-DD)."
+        elif problem is None and schema.get("format") == "uri" and not _is_url(value):
+            problem = "Voer een geldige URL in."
         if problem is not None:
             errors.append(InvalidParam(name, "invalid", problem))
             return _ABSENT
@@ -195,8 +223,11 @@ class Contract:
         for key in schema.get("required", []):
             if key not in value and not self._resolve(properties.get(key, {})).get("readOnly"):
                 errors.append(InvalidParam(prefix + key, "required", "Dit veld is vereist."))
+        extra = schema.get("additionalProperties")
         for key, item in value.items():
             declared = properties.get(key)
+            if declared is None and isinstance(extra, Mapping):
+                declared = extra  # e.g. metadata: {additionalProperties: {type: string, maxLength: 255}}
             if declared is None or declared.get("readOnly") or self._resolve(declared).get("readOnly"):
                 continue
             checked = self._check(declared, item, prefix + key, errors)
