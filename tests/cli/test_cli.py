@@ -180,3 +180,22 @@ def test_no_credentials_is_inconclusive_exit_4(tmp_path: Path) -> None:
     assert proc.returncode == 4, proc.stdout[-3000:]
     assert re.search(r"KLOK01-R5 +MUST +inconclusive", proc.stdout)
     assert "needs valid credentials" in proc.stdout
+
+
+def test_should_only_failure_is_a_warning_exit_0_and_strict_makes_it_exit_1(tmp_path: Path) -> None:
+    """bsn-filter-ignored breaks only KLOK01-R11, a SHOULD: a warning, unless --strict."""
+    proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "bsn-filter-ignored", only="R11")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert re.search(r"KLOK01-R11 +SHOULD +fail \(warning\)", proc.stdout)
+    assert "warnings: 1 SHOULD requirement(s) failed (KLOK01-R11)" in proc.stdout
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    jsonschema.validate(report, REPORT_SCHEMA)
+    row = next(r for r in report["requirements"] if r["id"] == "KLOK01-R11")
+    assert row["verdict"] == "fail" and row["warning"] is True and report["exit_code"] == 0
+    assert report["totals"]["warnings"] == 1 and report["strict"] is False
+
+    strict = _run(tmp_path, "--no-fuzz", "--reference-variant", "bsn-filter-ignored", "--strict", only="R11")
+    assert strict.returncode == 1, strict.stdout[-3000:]
+    assert re.search(r"KLOK01-R11 +SHOULD +fail ", strict.stdout) and "(warning)" not in strict.stdout
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    assert report["exit_code"] == 1 and report["strict"] is True

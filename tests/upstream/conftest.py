@@ -21,3 +21,10 @@ def load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
         data: dict[str, Any] = yaml.safe_load(fh)
     return data
+
+
+@pytest.fixture
+def upstream_fuzz_run(fuzz_run: Any) -> Any:
+    """``tests/fuzz``'s ``fuzz_run``, for fuzzing an upstream file."""
+    return fuzz_run
+from tests.fuzz.conftest import fuzz_run  # noqa: F401  (the fixture, for tests/upstream)
