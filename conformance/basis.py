@@ -46,8 +46,10 @@ class Document:
 
     def at(self, pointer: str) -> dict[str, Any]:
         """The ``basis`` of a finding: this document and a JSON pointer into it."""
-        return {"document": {"title": self.title, "version": self.version, "sha256": self.sha256},
-                "pointer": pointer}
+        return {
+            "document": {"title": self.title, "version": self.version, "sha256": self.sha256},
+            "pointer": pointer,
+        }
 
 
 def escape(token: str) -> str:

@@ -46,7 +46,8 @@ def response_pointer(operation: Any, requirement: str, status: int, content_type
     if requirement in ("CONTRACT-STATUS", "CONTRACT-NO-SERVER-ERROR"):
         return operation_pointer(operation.path, operation.method, "responses")
     key = next(
-        (k for k in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default") if k in responses), None
+        (k for k in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default") if k in responses),
+        None,
     )
     if key is None:
         return operation_pointer(operation.path, operation.method, "responses")

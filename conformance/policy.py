@@ -55,8 +55,9 @@ class StatusPolicy:
         if documented(status, keys) or status in self.implicit:
             return None
         allowed = ", ".join(str(s) for s in sorted(self.implicit)) or "none"
+        listed = ", ".join(sorted(keys)) or "none"
         return (
-            f"Undocumented status code {status}: the operation documents {', '.join(sorted(keys)) or 'none'}; "
+            f"Undocumented status code {status}: the operation documents {listed}; "
             f"the profile allows on any operation: {allowed}"
         )
 
@@ -91,24 +92,37 @@ class ProblemPolicy:
         try:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return [(f"HTTP {status}: the body is not JSON, so not a problem-details object", PROBLEM_POINTER)]
+            return [
+                (f"HTTP {status}: the body is not JSON, so not a problem-details object", PROBLEM_POINTER)
+            ]
         from jsonschema import Draft202012Validator
 
         found = [
-            (f"HTTP {status}: {'/'.join(str(p) for p in error.absolute_path) or 'body'}: {error.message}",
-             PROBLEM_POINTER)
+            (
+                f"HTTP {status}: {'/'.join(str(p) for p in error.absolute_path) or 'body'}: {error.message}",
+                PROBLEM_POINTER,
+            )
             for error in sorted(Draft202012Validator(self.schema).iter_errors(document), key=str)
         ]
         if not isinstance(document, dict):
             return found
         if "status" in document and isinstance(document["status"], int) and document["status"] != status:
             found.append(
-                (f"HTTP {status}: `status` is {document['status']}, not the response's status "
-                 "(RFC 9457 §3.1.2: the same status code as the HTTP response)", PROBLEM_POINTER)
+                (
+                    f"HTTP {status}: `status` is {document['status']}, not the response's status "
+                    "(RFC 9457 §3.1.2: the same status code as the HTTP response)",
+                    PROBLEM_POINTER,
+                )
             )
-        if status == 400 and document.get("code") in self.validation_codes and "invalidParams" not in document:
+        if (
+            status == 400
+            and document.get("code") in self.validation_codes
+            and "invalidParams" not in document
+        ):
             found.append(
-                (f"HTTP 400: a validation error (code {document.get('code')!r}) without `invalidParams`",
-                 VALIDATION_POINTER)
+                (
+                    f"HTTP 400: a validation error (code {document.get('code')!r}) without `invalidParams`",
+                    VALIDATION_POINTER,
+                )
             )
         return found

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from conformance import __version__
 from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
@@ -68,8 +67,10 @@ class RequirementVerdict:
 
     def is_warning(self, strict: bool) -> bool:
         """A failed SHOULD requirement outside strict mode: reported, not fatal for the exit code."""
-        return self.verdict is Verdict.FAIL and verdict_for_exit(self.verdict, self.requirement.level, strict=strict) \
-            is not Verdict.FAIL
+        return (
+            self.verdict is Verdict.FAIL
+            and verdict_for_exit(self.verdict, self.requirement.level, strict=strict) is not Verdict.FAIL
+        )
 
     def to_dict(self, strict: bool = False) -> dict[str, Any]:
         return {
@@ -234,8 +235,7 @@ def terminal_table(report: dict[str, Any]) -> str:
             reason = reason[:67] + "..."
         verdict = "fail (warning)" if row.get("warning") else row["verdict"]
         lines.append(
-            f"{row['id']:<{width}}  {row['level']:<6} {verdict:<14} "
-            f"{len(row['scenarios']):>9}  {reason}"
+            f"{row['id']:<{width}}  {row['level']:<6} {verdict:<14} {len(row['scenarios']):>9}  {reason}"
         )
     totals = ", ".join(
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())

@@ -100,7 +100,9 @@ def problem_failures(
         for message, pointer in policy.problems(status, exchange.response_body):
             body = exchange.body.decode("utf-8", "replace") if exchange.body else None
             reproduction = curl_command(
-                exchange.method, redactor.text(exchange.url), redactor.headers(exchange.headers),
+                exchange.method,
+                redactor.text(exchange.url),
+                redactor.headers(exchange.headers),
                 redactor.text(body) if body is not None else None,
             )
             failures.append(
@@ -141,7 +143,9 @@ class BasisLookup:
             return self.contract.at("/paths")
         return self.contract.at(self._pointer(operation, path, method, requirement, failure.status))
 
-    def _pointer(self, operation: dict[str, Any], path: str, method: str, requirement: str, status: int | None) -> str:
+    def _pointer(
+        self, operation: dict[str, Any], path: str, method: str, requirement: str, status: int | None
+    ) -> str:
         if requirement == "CONTRACT-NEGATIVE-DATA":
             return operation_pointer(path, method)
         if requirement == "CONTRACT-AUTH":
@@ -157,7 +161,9 @@ class BasisLookup:
         if requirement == "CONTRACT-CONTENT-TYPE":
             return operation_pointer(path, method, "responses", key, "content")
         content = operation["responses"][key].get("content") or {}
-        media = "application/json" if "application/json" in content else next(iter(content), "application/json")
+        media = (
+            "application/json" if "application/json" in content else next(iter(content), "application/json")
+        )
         return operation_pointer(path, method, "responses", key, "content", media, "schema")
 
 

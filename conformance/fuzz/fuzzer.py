@@ -53,7 +53,9 @@ def plan(spec_path: Path, options: FuzzOptions) -> list[Unit]:
     )
     units = [Unit(AUTH_UNIT, "auth")]
     if options.unit_phases:
-        operations = scope.covered(engine.list_operations(engine.load_schema(spec_path, config)), options.operation_ids)
+        operations = scope.covered(
+            engine.list_operations(engine.load_schema(spec_path, config)), options.operation_ids
+        )
         units += [Unit(op.label, "operation", op) for op in operations]
     if options.stateful:
         units.append(Unit(STATEFUL_UNIT, "stateful"))

@@ -31,8 +31,12 @@ def success_only_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for item in document["paths"].values():
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"] = {k: v for k, v in operation["responses"].items() if not k.startswith("4")}
-    document["paths"]["/html"] = {"get": {"operationId": "html", "responses": {"204": {"description": "none"}}}}
+                operation["responses"] = {
+                    k: v for k, v in operation["responses"].items() if not k.startswith("4")
+                }
+    document["paths"]["/html"] = {
+        "get": {"operationId": "html", "responses": {"204": {"description": "none"}}}
+    }
     path = tmp_path_factory.mktemp("spec") / "success-only.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
@@ -48,7 +52,9 @@ def _findings(spec: Path, root: str, response: httpx.Response, policy: StatusPol
         profile_path=PROFILE.source,
     )
     request = response.request
-    exchange = Exchange("t", request.method, str(request.url), dict(request.headers), status=response.status_code)
+    exchange = Exchange(
+        "t", request.method, str(request.url), dict(request.headers), status=response.status_code
+    )
     findings, checked = validator.validate(exchange, response, "test")
     assert "CONTRACT-STATUS" in checked
     return findings
@@ -97,14 +103,33 @@ def test_the_profile_names_each_implicit_status_with_its_source() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "policy_pointer"),
     [
-        (404, b'{"code": "not_found", "title": "Niet gevonden.", "status": 404, "detail": "x", "instance": "u"}', None),
+        (
+            404,
+            b'{"code": "not_found", "title": "N", "status": 404, "detail": "x", "instance": "u"}',
+            None,
+        ),
         (400, b'{"code": "parse_error", "title": "t", "status": 400, "detail": "d", "instance": "u"}', None),
-        (415, b'{"code": "unsupported_media_type", "title": "t", "status": 415, "detail": "d", "instance": "u"}', None),
-        (400, b'{"code": "invalid", "title": "t", "status": 400, "detail": "d", "instance": "u"}',
-         "/problem_details/validation_codes"),
-        (400, b'{"code": "invalid", "title": "t", "status": 400, "detail": "d", "instance": "u", "invalidParams": '
-              b'[{"name": "x", "code": "required", "reason": "r"}]}', None),
-        (401, b'{"code": "c", "title": "t", "status": 403, "detail": "d", "instance": "u"}', "/problem_details/schema"),
+        (
+            415,
+            b'{"code": "unsupported", "title": "t", "status": 415, "detail": "d", "instance": "i"}',
+            None,
+        ),
+        (
+            400,
+            b'{"code": "invalid", "title": "t", "status": 400, "detail": "d", "instance": "u"}',
+            "/problem_details/validation_codes",
+        ),
+        (
+            400,
+            b'{"code": "invalid", "title": "t", "status": 400, "detail": "d", "instance": "u", '
+            b'"invalidParams": [{"name": "x", "code": "required", "reason": "r"}]}',
+            None,
+        ),
+        (
+            401,
+            b'{"code": "c", "title": "t", "status": 403, "detail": "d", "instance": "u"}',
+            "/problem_details/schema",
+        ),
         (404, b"<html>Not Found</html>", "/problem_details/schema"),
         (404, b'{"detail": "Not found."}', "/problem_details/schema"),
         (404, b"", None),

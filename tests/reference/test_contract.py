@@ -38,7 +38,9 @@ def _findings(reference: ReferenceServer, response: httpx.Response) -> list[Cont
         profile_path=profile.source,
     )
     request = response.request
-    exchange = Exchange("t", request.method, str(request.url), dict(request.headers), status=response.status_code)
+    exchange = Exchange(
+        "t", request.method, str(request.url), dict(request.headers), status=response.status_code
+    )
     findings, checked = validator.validate(exchange, response, "test")
     assert {"CONTRACT-STATUS", "CONTRACT-SCHEMA"} <= checked
     return findings

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fuzz.conftest import fuzz_run  # noqa: F401  (the fixture, shared with tests/upstream)
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 UPSTREAM = SHARED / "specs" / "upstream"
 
@@ -21,10 +23,3 @@ def load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
         data: dict[str, Any] = yaml.safe_load(fh)
     return data
-
-
-@pytest.fixture
-def upstream_fuzz_run(fuzz_run: Any) -> Any:
-    """``tests/fuzz``'s ``fuzz_run``, for fuzzing an upstream file."""
-    return fuzz_run
-from tests.fuzz.conftest import fuzz_run  # noqa: F401  (the fixture, for tests/upstream)

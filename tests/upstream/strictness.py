@@ -21,9 +21,22 @@ from referencing.jsonschema import DRAFT4
 
 METHODS = ("get", "post", "put", "patch", "delete")
 KEYWORDS = (
-    "type", "enum", "pattern", "format", "maxLength", "minLength",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+    "type",
+    "enum",
+    "pattern",
+    "format",
+    "maxLength",
+    "minLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
 )
 _URI = "urn:contract"
 MAX_DEPTH = 12
@@ -138,9 +151,9 @@ class Walk:
 
     # -- operations -----------------------------------------------------------------------------
 
-    def _parameters(self, document: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> dict[
-        tuple[str, str], tuple[Any, Resolver[Any]]
-    ]:
+    def _parameters(
+        self, document: dict[str, Any], item: dict[str, Any], op: dict[str, Any]
+    ) -> dict[tuple[str, str], tuple[Any, Resolver[Any]]]:
         resolver = self._ours_resolver if document is self.ours else self._theirs_resolver
         out = {}
         for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
@@ -149,7 +162,12 @@ class Walk:
         return out
 
     def _operation(
-        self, pointer: str, item: dict[str, Any], op: dict[str, Any], up_item: dict[str, Any], up: dict[str, Any]
+        self,
+        pointer: str,
+        item: dict[str, Any],
+        op: dict[str, Any],
+        up_item: dict[str, Any],
+        up: dict[str, Any],
     ) -> None:
         theirs_params = self._parameters(self.theirs, up_item, up)
         for key, (parameter, resolver) in self._parameters(self.ours, item, op).items():
@@ -160,7 +178,9 @@ class Walk:
             upstream, up_resolver = theirs_params[key]
             if parameter.get("required") and not upstream.get("required"):
                 self.problems.append(f"{at}: required, upstream optional")
-            self._schema(f"{at}/schema", parameter.get("schema"), resolver, upstream.get("schema"), up_resolver)
+            self._schema(
+                f"{at}/schema", parameter.get("schema"), resolver, upstream.get("schema"), up_resolver
+            )
         self._body(pointer, op, up)
         if _secured(op, self.ours) and not _secured(up, self.theirs):
             self.problems.append(f"{pointer}/security: secured, upstream not")
@@ -174,15 +194,22 @@ class Walk:
             upstream, up_resolver = _deref(upstream_raw, self._theirs_resolver)
             for name, header_raw in response.get("headers", {}).items():
                 header, hr = _deref(header_raw, resolver)
-                theirs_header = {k.lower(): v for k, v in upstream.get("headers", {}).items()}.get(name.lower())
+                theirs_header = {k.lower(): v for k, v in upstream.get("headers", {}).items()}.get(
+                    name.lower()
+                )
                 if theirs_header is None:
                     self.problems.append(f"{at}/headers/{_escape(name)}: header absent upstream")
                     continue
                 up_header, uhr = _deref(theirs_header, up_resolver)
                 if header.get("required") and not up_header.get("required"):
                     self.problems.append(f"{at}/headers/{_escape(name)}: required, upstream optional")
-                self._schema(f"{at}/headers/{_escape(name)}/schema", header.get("schema"), hr,
-                             up_header.get("schema"), uhr)
+                self._schema(
+                    f"{at}/headers/{_escape(name)}/schema",
+                    header.get("schema"),
+                    hr,
+                    up_header.get("schema"),
+                    uhr,
+                )
             self._content(at, response, resolver, upstream, up_resolver)
 
     def _body(self, pointer: str, op: dict[str, Any], up: dict[str, Any]) -> None:
@@ -198,7 +225,12 @@ class Walk:
         self._content(f"{pointer}/requestBody", body, resolver, upstream, up_resolver)
 
     def _content(
-        self, at: str, node: dict[str, Any], resolver: Resolver[Any], up: dict[str, Any], up_resolver: Resolver[Any]
+        self,
+        at: str,
+        node: dict[str, Any],
+        resolver: Resolver[Any],
+        up: dict[str, Any],
+        up_resolver: Resolver[Any],
     ) -> None:
         for media, content in node.get("content", {}).items():
             here = f"{at}/content/{_escape(media)}"
@@ -210,7 +242,9 @@ class Walk:
 
     # -- schemas --------------------------------------------------------------------------------
 
-    def _schema(self, at: str, mine: Any, resolver: Resolver[Any], theirs: Any, up_resolver: Resolver[Any]) -> None:
+    def _schema(
+        self, at: str, mine: Any, resolver: Resolver[Any], theirs: Any, up_resolver: Resolver[Any]
+    ) -> None:
         if mine is None:
             return
         if theirs is None:

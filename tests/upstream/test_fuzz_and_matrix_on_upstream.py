@@ -17,12 +17,17 @@ from tests.selftest.test_kill_matrix import _verdicts, assert_exact
 from tests.upstream.test_contract_facts import UPSTREAM_FILE
 
 
-def test_fuzzing_the_reference_against_upstream_finds_nothing(upstream_dir: Path, upstream_fuzz_run: Any) -> None:
-    run = upstream_fuzz_run(spec=upstream_dir / UPSTREAM_FILE)
+def test_fuzzing_the_reference_against_upstream_finds_nothing(upstream_dir: Path, fuzz_run: Any) -> None:
+    run = fuzz_run(spec=upstream_dir / UPSTREAM_FILE)
     section = run.section
     assert run.recorder.findings == [], [f.to_dict() for f in run.recorder.findings]
-    assert {"CONTRACT-SCHEMA", "CONTRACT-STATUS", "CONTRACT-NEGATIVE-DATA", "CONTRACT-AUTH",
-            "CONTRACT-PROBLEM-DETAILS"} <= set(section["checked"])
+    assert {
+        "CONTRACT-SCHEMA",
+        "CONTRACT-STATUS",
+        "CONTRACT-NEGATIVE-DATA",
+        "CONTRACT-AUTH",
+        "CONTRACT-PROBLEM-DETAILS",
+    } <= set(section["checked"])
     assert section["operations"] == 30
     assert "GET /actoren" in section["left_out"] and "POST /maak-klantcontact" in section["left_out"]
     assert not any(label.endswith(("/partijen", "/partijen/{uuid}")) for label in section["left_out"])

@@ -37,7 +37,8 @@ def test_a_reintroduced_objectid_pattern_is_caught(theirs: dict[str, Any], tmp_p
     assert text.count(anchor) == 1, "the objectId definition moved: update this test's anchor"
     mutated = tmp_path / "openapi.yaml"
     mutated.write_text(
-        text.replace(anchor, anchor + "          pattern: ^([0-9]{8}|[0-9]{9}|[0-9]{12})$\n"), encoding="utf-8"
+        text.replace(anchor, anchor + "          pattern: ^([0-9]{8}|[0-9]{9}|[0-9]{12})$\n"),
+        encoding="utf-8",
     )
     problems = stricter_than_upstream(load(mutated), theirs)
     assert problems, "a pattern upstream does not have went unnoticed"
@@ -49,17 +50,27 @@ def test_a_reintroduced_objectid_pattern_is_caught(theirs: dict[str, Any], tmp_p
 def test_a_reintroduced_error_response_is_caught(theirs: dict[str, Any], tmp_path: Path) -> None:
     ours = load(load_profile("klantinteracties-v1").spec_path)
     ours["paths"]["/partijen"]["get"]["responses"]["400"] = {"description": "Bad request"}
-    assert stricter_than_upstream(ours, theirs) == ["/paths/~1partijen/get/responses/400: response absent upstream"]
+    assert stricter_than_upstream(ours, theirs) == [
+        "/paths/~1partijen/get/responses/400: response absent upstream"
+    ]
 
 
 # -- the walker on small documents (no upstream file needed) ------------------------------------
 
 
 def _doc(schema: dict[str, Any], **components: Any) -> dict[str, Any]:
-    return yaml.safe_load(yaml.safe_dump({
-        "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}}},
-        "components": {"schemas": components},
-    }))
+    return yaml.safe_load(
+        yaml.safe_dump(
+            {
+                "paths": {
+                    "/x": {
+                        "get": {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}
+                    }
+                },
+                "components": {"schemas": components},
+            }
+        )
+    )
 
 
 AT = "/paths/~1x/get/responses/200/content/application~1json/schema"
@@ -69,33 +80,66 @@ AT = "/paths/~1x/get/responses/200/content/application~1json/schema"
     ("mine", "upstream", "expected"),
     [
         ({"type": "string", "pattern": "^a$"}, {"type": "string"}, f"{AT}: pattern '^a$' absent upstream"),
-        ({"type": "string", "maxLength": 5}, {"type": "string", "maxLength": 9}, f"{AT}: maxLength 5 differs"),
+        (
+            {"type": "string", "maxLength": 5},
+            {"type": "string", "maxLength": 9},
+            f"{AT}: maxLength 5 differs",
+        ),
         ({"type": "integer"}, {"type": "string"}, f"{AT}: type 'integer' differs"),
-        ({"type": "string", "enum": ["a"]}, {"type": "string", "enum": ["a", "b"]}, f"{AT}: enum ['a'] differs"),
+        (
+            {"type": "string", "enum": ["a"]},
+            {"type": "string", "enum": ["a", "b"]},
+            f"{AT}: enum ['a'] differs",
+        ),
         ({"type": "string", "format": "uuid"}, {"type": "string"}, f"{AT}: format 'uuid' absent upstream"),
-        ({"type": "object", "required": ["a"], "properties": {"a": {}}}, {"type": "object", "properties": {"a": {}}},
-         f"{AT}: requires 'a', upstream does not"),
+        (
+            {"type": "object", "required": ["a"], "properties": {"a": {}}},
+            {"type": "object", "properties": {"a": {}}},
+            f"{AT}: requires 'a', upstream does not",
+        ),
         ({"type": "string"}, {"type": "string", "nullable": True}, f"{AT}: nullable False, upstream True"),
-        ({"type": "object", "properties": {"b": {}}}, {"type": "object"}, f"{AT}/properties/b: property absent"),
+        (
+            {"type": "object", "properties": {"b": {}}},
+            {"type": "object"},
+            f"{AT}/properties/b: property absent",
+        ),
         ({"type": "integer", "minimum": 1}, {"type": "integer"}, f"{AT}: minimum 1 absent upstream"),
     ],
 )
-def test_the_walker_reports_a_stricter_constraint(mine: dict[str, Any], upstream: dict[str, Any], expected: str) -> None:
+def test_the_walker_reports_a_stricter_constraint(
+    mine: dict[str, Any], upstream: dict[str, Any], expected: str
+) -> None:
     problems = stricter_than_upstream(_doc(mine), _doc(upstream))
     assert len(problems) == 1 and problems[0].startswith(expected), problems
 
 
 def test_the_walker_resolves_refs_and_unites_oneof_branches() -> None:
     """A flat schema of ours against a polymorphic upstream one: fields of any branch, required of all."""
-    mine = _doc({"$ref": "#/components/schemas/P"}, P={
-        "type": "object", "required": ["kind"],
-        "properties": {"kind": {"type": "string"}, "naam": {"type": "string", "maxLength": 9}},
-    })
-    upstream = _doc({"$ref": "#/components/schemas/P"}, P={"oneOf": [
-        {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"},
-    ]}, A={"type": "object", "required": ["kind", "x"], "properties": {"kind": {"type": "string"}}},
-        B={"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"naam": {"type": "string", "maxLength": 9}}}]},
-        Base={"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}})
+    mine = _doc(
+        {"$ref": "#/components/schemas/P"},
+        P={
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"type": "string"}, "naam": {"type": "string", "maxLength": 9}},
+        },
+    )
+    upstream = _doc(
+        {"$ref": "#/components/schemas/P"},
+        P={
+            "oneOf": [
+                {"$ref": "#/components/schemas/A"},
+                {"$ref": "#/components/schemas/B"},
+            ]
+        },
+        A={"type": "object", "required": ["kind", "x"], "properties": {"kind": {"type": "string"}}},
+        B={
+            "allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {"properties": {"naam": {"type": "string", "maxLength": 9}}},
+            ]
+        },
+        Base={"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}},
+    )
     assert stricter_than_upstream(mine, upstream) == []
     mine["components"]["schemas"]["P"]["required"].append("x")  # only branch A requires it
     assert stricter_than_upstream(mine, upstream) == [f"{AT}: requires 'x', upstream does not"]
