@@ -22,6 +22,7 @@ from conformance.discriminator import load_document
 from conformance.errors import ConfigError
 from conformance.evidence import Exchange, Redactor, curl
 from conformance.policy import ProblemPolicy, StatusPolicy
+from conformance.profiles import Profile
 from conformance.results import ContractFinding
 
 STATUS_CHECK = "status_code_policy"  # our policy-aware replacement of status_code_conformance
@@ -92,6 +93,18 @@ class ContractValidator:
         self.document = Document.of(spec_path)
         self._profile = profile_document(profile_path) if profile_path is not None else None
         self._lock = threading.Lock()  # schemathesis caches are not documented as thread-safe
+
+    @classmethod
+    def for_profile(
+        cls, spec_path: Path, root_url: str, redactor: Redactor, profile: Profile, **overrides: Any
+    ) -> ContractValidator:
+        """A validator with ``profile``'s status and problem-details policies (``overrides`` replace them)."""
+        policies: dict[str, Any] = {
+            "status_policy": profile.status_policy,
+            "problem_policy": profile.problem_policy,
+            "profile_path": profile.source,
+        }
+        return cls(spec_path, root_url, redactor, **{**policies, **overrides})
 
     def operation_of(self, method: str, url: str) -> Any:
         """The contract operation for a concrete request, or None when it is not in the contract."""

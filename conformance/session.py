@@ -90,14 +90,7 @@ class RunContext:
             auth = settings.auth_provider(profile)
             redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
             spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
-            contract = ContractValidator(
-                spec_path,
-                target,
-                redactor,
-                status_policy=profile.status_policy,
-                problem_policy=profile.problem_policy,
-                profile_path=profile.source,
-            )
+            contract = ContractValidator.for_profile(spec_path, target, redactor, profile)
         except BaseException:
             if server is not None:
                 server.stop()

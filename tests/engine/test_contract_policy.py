@@ -13,12 +13,11 @@ import httpx
 import pytest
 import yaml
 
-from conformance.contract import ContractValidator
-from conformance.evidence import Exchange, Redactor
 from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.profiles import load_profile
 from conformance.results import ContractFinding
 from tests.engine.conftest import TOY_SPEC
+from tests.support.contract import judge
 from tests.support.toy_server import TOKEN
 
 PROFILE = load_profile("klantinteracties-v1")
@@ -43,19 +42,7 @@ def success_only_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _findings(spec: Path, root: str, response: httpx.Response, policy: StatusPolicy) -> list[ContractFinding]:
-    validator = ContractValidator(
-        spec,
-        root,
-        Redactor.for_secrets([TOKEN]),
-        status_policy=policy,
-        problem_policy=PROFILE.problem_policy,
-        profile_path=PROFILE.source,
-    )
-    request = response.request
-    exchange = Exchange(
-        "t", request.method, str(request.url), dict(request.headers), status=response.status_code
-    )
-    findings, checked = validator.validate(exchange, response, "test")
+    findings, checked = judge(spec, root, response, secrets=(TOKEN,), status_policy=policy)
     assert "CONTRACT-STATUS" in checked
     return findings
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import jsonschema
 import pytest
 
 from conformance.discriminator import with_discriminators_applied
 from conformance.evidence import Redactor
+from conformance.fuzz.engine import Exchange
 from conformance.fuzz.findings import BasisLookup, FindingCollector, RawFailure, problem_failures
 from conformance.profiles import load_profile
 
@@ -59,40 +58,18 @@ def test_without_a_policy_every_undocumented_status_is_a_finding() -> None:
     assert len(collector.add_all([_failure("status_code_conformance", 404)])) == 1
 
 
-@dataclass
-class _Exchange:
-    operation: str
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes | None
-    status: int | None
-    response_body: bytes | None
-    phase: str = "coverage"
+def _exchange(status: int, body: bytes, headers: dict[str, str] | None = None) -> Exchange:
+    return Exchange(
+        "coverage", "GET /partijen", "GET", "http://t/partijen", headers or {}, None, status, {}, body
+    )
 
 
 def test_problem_failures_judge_4xx_bodies_and_cite_the_profile() -> None:
     token = "s3cr3t-token"
     exchanges = [
-        _Exchange(
-            "GET /partijen",
-            "GET",
-            "http://t/partijen",
-            {"Authorization": f"Token {token}"},
-            None,
-            404,
-            b'{"detail": "Not found."}',
-        ),
-        _Exchange("GET /partijen", "GET", "http://t/partijen", {}, None, 200, b"{}"),
-        _Exchange(
-            "GET /partijen",
-            "GET",
-            "http://t/partijen",
-            {},
-            None,
-            401,
-            b'{"code": "c", "title": "t", "status": 401, "detail": "d", "instance": "i"}',
-        ),
+        _exchange(404, b'{"detail": "Not found."}', {"Authorization": f"Token {token}"}),
+        _exchange(200, b"{}"),
+        _exchange(401, b'{"code": "c", "title": "t", "status": 401, "detail": "d", "instance": "i"}'),
     ]
     failures, judged = problem_failures(exchanges, PROFILE.problem_policy, Redactor.for_secrets([token]))
     assert judged and failures and all(f.status == 404 for f in failures)

@@ -13,13 +13,11 @@ import httpx
 import pytest
 import schemathesis
 
-from conformance.contract import ContractValidator
-from conformance.evidence import Exchange, Redactor
-from conformance.profiles import load_profile
 from conformance.reference import ReferenceServer
 from conformance.reference.server import contract_path
 from conformance.results import ContractFinding
 from tests.reference.conftest import bsn_group, kvk_group, new_bsn, new_kvk, partij
+from tests.support.contract import judge
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +26,7 @@ def schema() -> Any:
 
 
 def _findings(reference: ReferenceServer, response: httpx.Response) -> list[ContractFinding]:
-    profile = load_profile("klantinteracties-v1")
-    validator = ContractValidator(
-        contract_path(),
-        reference.root_url,
-        Redactor.for_secrets([]),
-        status_policy=profile.status_policy,
-        problem_policy=profile.problem_policy,
-        profile_path=profile.source,
-    )
-    request = response.request
-    exchange = Exchange(
-        "t", request.method, str(request.url), dict(request.headers), status=response.status_code
-    )
-    findings, checked = validator.validate(exchange, response, "test")
+    findings, checked = judge(contract_path(), reference.root_url, response)
     assert {"CONTRACT-STATUS", "CONTRACT-SCHEMA"} <= checked
     return findings
 
