@@ -105,7 +105,14 @@ class FuzzOptions:
         enabled["coverage"].update(no_drift)
         enabled["fuzzing"].update({**no_drift, "error-feedback": {"enabled": False}})
         enabled["stateful"].update(
-            {"max-steps": self.stateful_steps, "generation": {"max-examples": self.budget}}
+            {
+                "max-steps": self.stateful_steps,
+                "generation": {"max-examples": self.budget},
+                # Dependency analysis infers links that send a response body back as the next
+                # request body: server-made values (timestamps) would make the requests differ
+                # between two runs with the same seed. Location-header links carry only the uuid.
+                "inference": {"algorithms": ["location-headers"]},
+            }
         )
         checks: dict[str, Any] = {"enabled": False}
         for name in CHECK_REQUIREMENTS:
