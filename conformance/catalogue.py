@@ -17,6 +17,7 @@ from conformance.resources import specs_dir
 from conformance.yamlsafe import load_yaml
 
 TESTABILITY = ("tested", "proxy", "untestable")
+LEVELS = ("MUST", "SHOULD")  # RFC 2119; a SHOULD failure is a warning unless --strict
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Requirement:
     verified_by: str = "scenarios"  # scenarios | contract
     check: str | None = None
     profiles: dict[str, ProfileNote] = field(default_factory=dict)
+    level_reason: str = ""  # why the level is MUST or SHOULD, citing the text that supports it
 
     def applicable_to(self, profile: str) -> bool:
         note = self.profiles.get(profile)
@@ -71,6 +73,9 @@ def _requirement(raw: dict[str, Any], catalogue: str, file: str, line: int | Non
             )
         return raw[key]
 
+    if need("level") not in LEVELS:
+        raise ScenarioFormatError(file, line, f"level must be one of {', '.join(LEVELS)}", key="level")
+    need("level_reason")
     testability = need("testability")
     if testability not in TESTABILITY:
         raise ScenarioFormatError(
@@ -97,6 +102,7 @@ def _requirement(raw: dict[str, Any], catalogue: str, file: str, line: int | Non
         verified_by=str(raw.get("verified_by", "scenarios")),
         check=raw.get("check"),
         profiles=profiles,
+        level_reason=str(raw["level_reason"]).strip(),
     )
 
 

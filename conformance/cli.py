@@ -40,8 +40,9 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         flags = [option.cli_flag]
         if option.name == "target_url":
             flags.append("--target")
+        bare: dict[str, Any] = {"nargs": "?", "const": "true"} if option.bare else {}
         parser.add_argument(
-            *flags, dest=option.name, metavar=option.metavar, help=f"{option.help} [env {option.env}]"
+            *flags, dest=option.name, metavar=option.metavar, help=f"{option.help} [env {option.env}]", **bare
         )
     parser.add_argument(
         "--no-fuzz",

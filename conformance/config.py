@@ -52,10 +52,16 @@ class Option:
     secret: bool = False
     flag: str = ""
     metavar: str | None = None
+    pytest_flag: str = ""  # when pytest itself owns the CLI flag (pytest's own --strict)
+    bare: bool = False  # the flag alone means "true" (``--strict``)
 
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def plugin_flag(self) -> str:
+        return self.pytest_flag or self.cli_flag
 
     @property
     def env(self) -> str:
@@ -148,6 +154,15 @@ OPTIONS: tuple[Option, ...] = (
         metavar="LIST",
     ),
     Option(
+        "strict",
+        "Treat failed SHOULD requirements as failures (exit 1) instead of warnings (default false). "
+        "Under plain pytest: --conformance-strict (pytest owns --strict).",
+        convert=_bool,
+        metavar="BOOL",
+        pytest_flag="--conformance-strict",
+        bare=True,
+    ),
+    Option(
         "seed",
         "Seed of the fuzzer; the same seed sends the same requests (default 20221206).",
         convert=int,
@@ -197,6 +212,7 @@ class Settings:
     seed: int = 20221206
     waivers: Path | None = None
     bundle: bool = False
+    strict: bool = False
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)

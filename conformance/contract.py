@@ -2,7 +2,10 @@
 
 Findings are kept apart from behavioural verdicts: a wrongly typed field is a ``CONTRACT-*``
 failure, not a KLOK01 one. Only side-effect-free checks are used (the default list would
-re-send requests without credentials).
+re-send requests without credentials). Statuses are judged by the profile's policy
+(``conformance.policy``), not by schemathesis' ``status_code_conformance``: an undocumented 401 or
+404 is allowed when the profile lists it. 4xx bodies are judged by the profile's problem-details
+policy. Every finding cites its basis: the document and the JSON pointer it was judged against.
 """
 
 from __future__ import annotations
@@ -14,25 +17,47 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.basis import Document, operation_pointer, profile_document
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError
 from conformance.evidence import Exchange, Redactor, curl
+from conformance.policy import ProblemPolicy, StatusPolicy
+from conformance.profiles import Profile
 from conformance.results import ContractFinding
+
+STATUS_CHECK = "status_code_policy"  # our policy-aware replacement of status_code_conformance
+PROBLEM_CHECK = "problem_details"
+PROBLEM_REQUIREMENT = "CONTRACT-PROBLEM-DETAILS"
 
 
 def _checks() -> dict[str, tuple[str, Callable[..., Any]]]:
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
     return {
         "CONTRACT-NO-SERVER-ERROR": ("not_a_server_error", not_a_server_error),
-        "CONTRACT-STATUS": ("status_code_conformance", status_code_conformance),
         "CONTRACT-CONTENT-TYPE": ("content_type_conformance", content_type_conformance),
         "CONTRACT-SCHEMA": ("response_schema_conformance", response_schema_conformance),
     }
+
+
+def response_pointer(operation: Any, requirement: str, status: int, content_type: str | None) -> str:
+    """The JSON pointer of what ``requirement`` judged in ``operation``'s definition."""
+    responses = [str(k) for k in operation.definition.raw.get("responses", {})]
+    if requirement in ("CONTRACT-STATUS", "CONTRACT-NO-SERVER-ERROR"):
+        return operation_pointer(operation.path, operation.method, "responses")
+    key = next(
+        (k for k in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default") if k in responses),
+        None,
+    )
+    if key is None:
+        return operation_pointer(operation.path, operation.method, "responses")
+    if requirement == "CONTRACT-CONTENT-TYPE":
+        return operation_pointer(operation.path, operation.method, "responses", key, "content")
+    content = operation.definition.raw["responses"][key].get("content", {}) or {}
+    media = (content_type or "").split(";")[0].strip()
+    chosen = media if media in content else next(iter(content), "application/json")
+    return operation_pointer(operation.path, operation.method, "responses", key, "content", chosen, "schema")
 
 
 def _path_params(template: str, concrete: str) -> dict[str, str]:
@@ -44,17 +69,42 @@ def _path_params(template: str, concrete: str) -> dict[str, str]:
 class ContractValidator:
     """Validates responses of one target against one contract file."""
 
-    def __init__(self, spec_path: Path, root_url: str, redactor: Redactor) -> None:
+    def __init__(
+        self,
+        spec_path: Path,
+        root_url: str,
+        redactor: Redactor,
+        *,
+        status_policy: StatusPolicy | None = None,
+        problem_policy: ProblemPolicy | None = None,
+        profile_path: Path | None = None,
+    ) -> None:
         import schemathesis
 
         try:
-            self._schema = schemathesis.openapi.from_path(str(spec_path))
+            self._schema = schemathesis.openapi.from_dict(load_document(spec_path))
         except Exception as exc:  # schemathesis raises several loader error types
             raise ConfigError(f"cannot load the contract {spec_path}: {exc}") from exc
         self._root_path = urlsplit(root_url).path.rstrip("/")
         self._redactor = redactor
         self._checks = _checks()
+        self._status_policy = status_policy or StatusPolicy()
+        self._problem_policy = problem_policy
+        self.document = Document.of(spec_path)
+        self._profile = profile_document(profile_path) if profile_path is not None else None
         self._lock = threading.Lock()  # schemathesis caches are not documented as thread-safe
+
+    @classmethod
+    def for_profile(
+        cls, spec_path: Path, root_url: str, redactor: Redactor, profile: Profile, **overrides: Any
+    ) -> ContractValidator:
+        """A validator with ``profile``'s status and problem-details policies (``overrides`` replace them)."""
+        policies: dict[str, Any] = {
+            "status_policy": profile.status_policy,
+            "problem_policy": profile.problem_policy,
+            "profile_path": profile.source,
+        }
+        return cls(spec_path, root_url, redactor, **{**policies, **overrides})
 
     def operation_of(self, method: str, url: str) -> Any:
         """The contract operation for a concrete request, or None when it is not in the contract."""
@@ -91,21 +141,38 @@ class ContractValidator:
                 query=dict(response.request.url.params) or None,
             )
             findings: list[ContractFinding] = []
+            status, content_type = int(response.status_code), response.headers.get("content-type")
+
+            def add(requirement: str, check: str, message: str, basis: dict[str, Any]) -> None:
+                findings.append(
+                    ContractFinding(
+                        requirement=requirement,
+                        check=check,
+                        operation=operation.label,
+                        message=self._redactor.text(message),
+                        source=source,
+                        reproduction=curl(exchange),
+                        basis=basis,
+                    )
+                )
+
             for requirement, (name, check) in self._checks.items():
                 try:
                     case.validate_response(response, checks=[check])
                 except (AssertionError, BaseExceptionGroup) as exc:
-                    findings.append(
-                        ContractFinding(
-                            requirement=requirement,
-                            check=name,
-                            operation=operation.label,
-                            message=self._redactor.text(_describe(exc)),
-                            source=source,
-                            reproduction=curl(exchange),
-                        )
-                    )
-            return findings, set(self._checks)
+                    pointer = response_pointer(operation, requirement, status, content_type)
+                    add(requirement, name, _describe(exc), self.document.at(pointer))
+            responses = operation.definition.raw.get("responses", {})
+            reason = self._status_policy.undocumented_status(status, responses)
+            if reason is not None:
+                pointer = response_pointer(operation, "CONTRACT-STATUS", status, content_type)
+                add("CONTRACT-STATUS", STATUS_CHECK, reason, self.document.at(pointer))
+            checked = {*self._checks, "CONTRACT-STATUS"}
+            if self._problem_policy is not None and self._profile is not None and 400 <= status < 500:
+                checked.add(PROBLEM_REQUIREMENT)
+                for message, pointer in self._problem_policy.problems(status, response.content):
+                    add(PROBLEM_REQUIREMENT, PROBLEM_CHECK, message, self._profile.at(pointer))
+            return findings, checked
 
 
 def _describe(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from conformance.errors import ConfigError
+from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.resources import scenarios_dir, specs_dir
 
 DEFAULT_PROFILE = "klantinteracties-v1"
@@ -43,6 +44,11 @@ class Profile:
     served_spec: str | None = None  # where a target serves its contract, relative to the API root
     fuzz_formats: tuple[tuple[str, str], ...] = ()
     """Property (or query parameter) name -> identifier format the fuzzer generates for it."""
+    # Issue 9: what a contract leaves unsaid, decided by the profile with its sources.
+    operations: tuple[str, ...] = ()  # operationIds the profile tests; fuzzing a --spec is scoped to them
+    status_policy: StatusPolicy = field(default_factory=StatusPolicy)
+    problem_policy: ProblemPolicy | None = None
+    source: Path | None = None  # the profile file (findings judged by its policies cite it)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -66,6 +72,10 @@ class Profile:
                 capabilities=frozenset(data.get("capabilities", [])),
                 served_spec=data.get("served_spec"),
                 fuzz_formats=tuple((data.get("fuzz") or {}).get("formats", {}).items()),
+                operations=tuple(str(o) for o in data.get("operations", [])),
+                status_policy=StatusPolicy.from_data(data.get("implicit_error_statuses"), source=str(source)),
+                problem_policy=ProblemPolicy.from_data(data.get("problem_details"), source=str(source)),
+                source=source,
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc
@@ -86,4 +96,20 @@ def load_profile(name: str) -> Profile:
         data = yaml.safe_load(fh)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile must be a mapping")
+    for policy in data.get("policies", []):
+        _merge_policy(data, str(policy), path)
     return Profile.from_dict(data, source=path)
+
+
+def _merge_policy(data: dict[str, Any], name: str, profile_path: Path) -> None:
+    """Add a shared policy file's keys (``specs/policies/<name>.yaml``) the profile does not set."""
+    path = specs_dir() / "policies" / f"{name}.yaml"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            policy = yaml.safe_load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{profile_path}: policy {name!r} not found ({path})") from exc
+    if not isinstance(policy, dict):
+        raise ConfigError(f"{path}: a policy file must be a mapping")
+    for key, value in policy.items():
+        data.setdefault(key, value)

@@ -8,7 +8,6 @@ fails on any finding. Every catalogued requirement appears, tested or not, with 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
 import threading
@@ -18,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance import __version__
+from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.evidence import Redactor
 from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
+from conformance.verdicts import ExitCode, Verdict, exit_code_for, verdict_for_exit, worst
 
 REPORT_NAME = "conformance-report.json"
 SUITE_NAME = "klanten-conformance"
@@ -94,11 +92,20 @@ class RequirementVerdict:
     scenarios: tuple[str, ...]
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def is_warning(self, strict: bool) -> bool:
+        """A failed SHOULD requirement outside strict mode: reported, not fatal for the exit code."""
+        return (
+            self.verdict is Verdict.FAIL
+            and verdict_for_exit(self.verdict, self.requirement.level, strict=strict) is not Verdict.FAIL
+        )
+
+    def to_dict(self, strict: bool = False) -> dict[str, Any]:
         return {
             "id": self.requirement.id,
             "catalogue": self.requirement.catalogue,
             "level": self.requirement.level,
+            "level_reason": self.requirement.level_reason,
+            "warning": self.is_warning(strict),
             "testability": self.requirement.testability,
             "verdict": self.verdict.value,
             "scenarios": list(self.scenarios),
@@ -200,24 +207,16 @@ def group_findings(findings: Iterable[ContractFinding]) -> list[dict[str, Any]]:
 
 def spec_facts(spec_path: Path) -> dict[str, Any]:
     """Title, version and sha256 of the contract used."""
-    raw = spec_path.read_bytes()
-    try:
-        info = (yaml.safe_load(raw) or {}).get("info", {})
-    except yaml.YAMLError:
-        info = {}
-    return {
-        "path": str(spec_path),
-        "title": info.get("title"),
-        "version": info.get("version"),
-        "sha256": hashlib.sha256(raw).hexdigest(),
-    }
+    return Document.of(spec_path).to_dict()
 
 
 def _safe_name(scenario_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", scenario_id)
 
 
-def judge(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> dict[str, Any]:
+def judge(
+    catalogue: Catalogue, profile: str, recorder: RunRecorder, *, strict: bool = False
+) -> dict[str, Any]:
     """Every verdict-bearing field of the report, from what the run recorded.
 
     The one place verdicts, partiality and the exit code are decided: the run's report and
@@ -228,7 +227,8 @@ def judge(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> dict[str
     levels = {r.requirement.id: r.requirement.level for r in rows}
     partial = any(levels[rid] == "MUST" for rid in not_run)
     report: dict[str, Any] = {
-        "requirements": [r.to_dict() for r in rows],
+        "requirements": [r.to_dict(strict) for r in rows],
+        "strict": strict,
         "partial": partial,
         "not_run": not_run,
     }
@@ -238,7 +238,10 @@ def judge(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> dict[str
 
 def exit_code_of(report: dict[str, Any]) -> ExitCode:
     """The exit code a report's requirement rows give (also after a waiver post-pass)."""
-    verdicts = (Verdict(r["verdict"]) for r in report["requirements"])
+    strict = bool(report.get("strict"))
+    verdicts = (
+        verdict_for_exit(Verdict(r["verdict"]), r["level"], strict=strict) for r in report["requirements"]
+    )
     return exit_code_for(verdicts, partial=bool(report.get("partial")))
 
 
@@ -250,9 +253,10 @@ def build_report(
     target: str,
     spec_path: Path,
     extra: dict[str, Any] | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """The JSON report as a dict (written by ``write_report``)."""
-    judged = judge(catalogue, profile, recorder)
+    """The JSON report as a dict (written by ``write_report``); ``strict`` makes SHOULD failures fatal."""
+    judged = judge(catalogue, profile, recorder, strict=strict)
     scenarios = sorted(recorder.scenarios, key=lambda s: s.scenario_id)
     cleanups = [c for s in scenarios for c in s.cleanups]
     findings = group_findings(recorder.contract_findings)
@@ -264,6 +268,7 @@ def build_report(
         "started_at": recorder.started_at,
         "finished_at": _now(),
         "exit_code": judged["exit_code"],
+        "strict": strict,
         "partial": judged["partial"],
         "not_run": judged["not_run"],
         "requirements": judged["requirements"],
@@ -280,6 +285,7 @@ def build_report(
             "requirements": dict(Counter(r["verdict"] for r in judged["requirements"])),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
             "contract_findings": len(findings),
+            "warnings": sum(1 for r in judged["requirements"] if r["warning"]),
         },
         "sections": dict(recorder.sections),
     }
@@ -310,14 +316,20 @@ def terminal_table(report: dict[str, Any]) -> str:
         reason = row["reason"].splitlines()[0] if row["reason"] else ""
         if len(reason) > 70:
             reason = reason[:67] + "..."
+        verdict = "fail (warning)" if row.get("warning") else row["verdict"]
         lines.append(
-            f"{row['id']:<{width}}  {row['level']:<6} {row['verdict']:<14} "
-            f"{len(row['scenarios']):>9}  {reason}"
+            f"{row['id']:<{width}}  {row['level']:<6} {verdict:<14} {len(row['scenarios']):>9}  {reason}"
         )
     totals = ", ".join(
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())
     )
     lines.append(f"requirements: {totals}")
+    warned = [row["id"] for row in rows if row.get("warning")]
+    if warned:
+        lines.append(
+            f"warnings: {len(warned)} SHOULD requirement(s) failed ({', '.join(warned)}); they do not change "
+            "the exit code unless --strict"
+        )
     if report.get("partial"):
         lines.append(
             f"PARTIAL RUN: {len(report['not_run'])} testable requirement(s) not run "

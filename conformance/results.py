@@ -25,6 +25,8 @@ class ContractFinding:
     message: str
     source: str  # "scenario:<id>" or "fuzz"
     reproduction: str | None = None  # a redacted curl command
+    # What it was judged against: {"document": {title, version, sha256}, "pointer": JSON pointer}.
+    basis: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class ContractFinding:
             "message": self.message,
             "source": self.source,
             "reproduction": self.reproduction,
+            "basis": self.basis,
         }
 
 

@@ -111,7 +111,7 @@ class RunContext:
             auth = settings.auth_provider(profile)
             redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets(), *_userinfo(target)])
             spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
-            contract = ContractValidator(spec_path, target, redactor)
+            contract = ContractValidator.for_profile(spec_path, target, redactor, profile)
         except BaseException:
             if server is not None:
                 server.stop()

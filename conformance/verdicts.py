@@ -52,6 +52,17 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+def verdict_for_exit(verdict: Verdict, level: str, *, strict: bool = False) -> Verdict:
+    """How a requirement's verdict weighs on the exit code (RFC 2119 levels).
+
+    A failed SHOULD requirement is a warning: reported, but the run stays conformant (exit 0)
+    unless ``strict``. A MUST failure always makes the run non-conformant.
+    """
+    if verdict is Verdict.FAIL and level == "SHOULD" and not strict:
+        return Verdict.PASS
+    return verdict
+
+
 def exit_code_for(requirement_verdicts: Iterable[Verdict], *, partial: bool = False) -> ExitCode:
     """Map the requirement verdicts of a finished run to the process exit code.
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
-from conformance.fuzz.formats import load_hinted
+from conformance.fuzz.formats import hinted
 
 # Titles schemathesis gives errors that mean "the target did not answer".
 _TARGET_ERROR_TITLES = frozenset(
@@ -77,10 +78,12 @@ def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, s
     import schemathesis
 
     try:
-        st_config = schemathesis.Config.from_dict(config)
+        # Discriminators applied (conformance.discriminator): a oneOf is judged by its selected branch;
+        # the profile's identifier formats hinted (conformance.fuzz.formats).
+        document = load_document(spec_path)
         if formats:
-            return schemathesis.openapi.from_dict(load_hinted(spec_path, formats), config=st_config)
-        return schemathesis.openapi.from_path(spec_path, config=st_config)
+            document = hinted(document, formats)
+        return schemathesis.openapi.from_dict(document, config=schemathesis.Config.from_dict(config))
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc
     except Exception as exc:  # schemathesis raises several unrelated types for a bad document

@@ -5,16 +5,26 @@ is keyed by (requirement, operation, failure code, title, first message line) an
 reproduction. A 5xx answer to negative data is CONTRACT-NO-SERVER-ERROR's (and, when undocumented,
 CONTRACT-STATUS's) defect, not CONTRACT-NEGATIVE-DATA's: the request was not accepted, the server
 failed. schemathesis' own default treats 5xx the same way for negative_data_rejection.
+
+schemathesis' ``status_code_conformance`` is wrapped by the profile's status policy: its failure on
+a status the profile allows on any operation (401, 404, …) is no finding. 4xx bodies are judged by
+the profile's problem-details policy (``problem_failures``). Each finding cites its basis: the
+contract (or, for problem details, the profile) with the JSON pointer of what was violated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from conformance.evidence import Redactor
-from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL
+import yaml
+
+from conformance.basis import Document, operation_pointer, profile_document
+from conformance.evidence import Redactor, curl_command
+from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL, PROBLEM_CHECK
+from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.results import ContractFinding
 
 SOURCE = "fuzz"
@@ -36,6 +46,7 @@ class RawFailure:
     case_id: str
     status: int | None = None
     phase: str = ""
+    pointer: str | None = None  # set when the failure knows its basis (problem details: the profile's)
 
 
 def requirement_for(check: str) -> str:
@@ -73,6 +84,89 @@ def failures_from_recorder(recorder: Any, phase: str) -> Iterator[RawFailure]:
             )
 
 
+def problem_failures(
+    exchanges: Iterable[Any], policy: ProblemPolicy | None, redactor: Redactor, phase: str = ""
+) -> tuple[list[RawFailure], bool]:
+    """Problem-details violations of the 4xx bodies among engine ``exchanges``; and whether any was judged."""
+    failures: list[RawFailure] = []
+    judged = False
+    if policy is None:
+        return failures, judged
+    for index, exchange in enumerate(exchanges):
+        status = exchange.status
+        if status is None or not 400 <= status < 500:
+            continue
+        judged = True
+        for message, pointer in policy.problems(status, exchange.response_body):
+            body = exchange.body.decode("utf-8", "replace") if exchange.body else None
+            reproduction = curl_command(
+                exchange.method,
+                redactor.text(exchange.url),
+                redactor.headers(exchange.headers),
+                redactor.text(body) if body is not None else None,
+            )
+            failures.append(
+                RawFailure(
+                    check=PROBLEM_CHECK,
+                    operation=exchange.operation,
+                    code="",
+                    title="Not a problem-details body",
+                    message=message,
+                    curl=reproduction,
+                    case_id=f"problem-{index}",
+                    status=status,
+                    phase=exchange.phase or phase,
+                    pointer=pointer,
+                )
+            )
+    return failures, judged
+
+
+class BasisLookup:
+    """The basis of a fuzz finding: the contract at the pointer of what was violated, or the profile."""
+
+    def __init__(self, spec_path: Path, profile_path: Path | None) -> None:
+
+        self.contract = Document.of(spec_path)
+        self.profile = profile_document(profile_path) if profile_path is not None else None
+        try:
+            self._raw: dict[str, Any] = yaml.safe_load(spec_path.read_bytes()) or {}
+        except yaml.YAMLError:
+            self._raw = {}
+
+    def __call__(self, failure: RawFailure, requirement: str) -> dict[str, Any] | None:
+        if failure.pointer is not None:
+            return self.profile.at(failure.pointer) if self.profile is not None else None
+        method, _, path = failure.operation.partition(" ")
+        operation = (self._raw.get("paths", {}).get(path) or {}).get(method.lower())
+        if not isinstance(operation, dict):
+            return self.contract.at("/paths")
+        return self.contract.at(self._pointer(operation, path, method, requirement, failure.status))
+
+    def _pointer(
+        self, operation: dict[str, Any], path: str, method: str, requirement: str, status: int | None
+    ) -> str:
+        if requirement == "CONTRACT-NEGATIVE-DATA":
+            return operation_pointer(path, method)
+        if requirement == "CONTRACT-AUTH":
+            if "security" in operation:
+                return operation_pointer(path, method, "security")
+            return "/security"
+        responses = [str(k) for k in operation.get("responses", {})]
+        key = None
+        if status is not None:
+            key = next((k for k in (str(status), f"{status // 100}XX", "default") if k in responses), None)
+        if requirement in ("CONTRACT-STATUS", "CONTRACT-NO-SERVER-ERROR") or key is None:
+            return operation_pointer(path, method, "responses")
+        if requirement == "CONTRACT-CONTENT-TYPE":
+            return operation_pointer(path, method, "responses", key, "content")
+        content = operation["responses"][key].get("content") or {}
+        media = (
+            "application/json" if "application/json" in content else next(iter(content), "application/json")
+        )
+        return operation_pointer(path, method, "responses", key, "content", media, "schema")
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
@@ -82,6 +176,8 @@ class FindingCollector:
     """Deduplicates raw failures into findings and counts how often each was seen."""
 
     redactor: Redactor
+    status_policy: StatusPolicy = field(default_factory=StatusPolicy)
+    basis: Callable[[RawFailure, str], dict[str, Any] | None] | None = None
     _findings: dict[tuple[str, str, str, str, str], ContractFinding] = field(default_factory=dict)
     _seen: dict[tuple[str, str, str, str, str], int] = field(default_factory=dict)
 
@@ -93,6 +189,8 @@ class FindingCollector:
         for failure in batch:
             if failure.check in _SUBSUMED_BY_SERVER_ERROR and failure.case_id in server_errors:
                 continue
+            if failure.check == "status_code_conformance" and failure.status in self.status_policy.implicit:
+                continue  # the profile allows this error status on any operation
             key = self.add(failure)
             touched.setdefault(key, self._findings[key])
         return list(touched.values())
@@ -120,6 +218,7 @@ class FindingCollector:
             message=self.redactor.text(message),
             source=SOURCE,
             reproduction=self.redactor.text(failure.curl) if failure.curl else None,
+            basis=self.basis(failure, requirement) if self.basis is not None else None,
         )
         return key
 

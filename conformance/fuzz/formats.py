@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
 from hypothesis import strategies as st
 
 from conformance.errors import ConfigError
@@ -130,13 +128,7 @@ def with_formats(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str
     return hinted
 
 
-def load_hinted(spec_path: Path, hints: Mapping[str, str]) -> dict[str, Any]:
-    """The contract at ``spec_path`` as a dict, with the format hints applied."""
-    try:
-        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot load contract {spec_path}: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ConfigError(f"cannot load contract {spec_path}: not an OpenAPI document")
+def hinted(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str, Any]:
+    """``document`` with the format hints applied, their generators registered with schemathesis."""
     register()
     return with_formats(document, hints)

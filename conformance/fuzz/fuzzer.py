@@ -19,12 +19,24 @@ import httpx
 
 from conformance.auth import AuthMode
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.fuzz import authcheck, engine, formats
+from conformance.fuzz import authcheck, engine, formats, scope
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
-from conformance.fuzz.findings import FindingCollector, RawFailure, requirement_for
-from conformance.fuzz.options import AUTH_CHECK, CHECK_REQUIREMENTS, REFUSAL_STATUSES, FuzzOptions
+from conformance.fuzz.findings import (
+    BasisLookup,
+    FindingCollector,
+    RawFailure,
+    problem_failures,
+    requirement_for,
+)
+from conformance.fuzz.options import (
+    AUTH_CHECK,
+    CHECK_REQUIREMENTS,
+    PROBLEM_CHECK,
+    REFUSAL_STATUSES,
+    FuzzOptions,
+)
 from conformance.fuzz.requestlog import RequestLog
 from conformance.results import ContractFinding
 
@@ -48,7 +60,9 @@ def plan(spec_path: Path, options: FuzzOptions) -> list[Unit]:
     )
     units = [Unit(AUTH_UNIT, "auth")]
     if options.unit_phases:
-        operations = engine.list_operations(engine.load_schema(spec_path, config))
+        operations = scope.covered(
+            engine.list_operations(engine.load_schema(spec_path, config)), options.operation_ids
+        )
         units += [Unit(op.label, "operation", op) for op in operations]
     if options.stateful:
         units.append(Unit(STATEFUL_UNIT, "stateful"))
@@ -94,8 +108,14 @@ class FuzzSession:
         # Generated identifiers: unique per session (reproducibly) and from the run's ranges.
         formats.reset(bsn_range=ctx.settings.bsn_range, kvk_range=ctx.settings.kvk_range)
         self.outcomes: dict[str, UnitOutcome] = {}
-        self._collector = FindingCollector(self.redactor)
+        self.profile = ctx.settings.load_profile()
+        self._collector = FindingCollector(
+            self.redactor,
+            status_policy=self.profile.status_policy,
+            basis=BasisLookup(ctx.spec_path, self.profile.source),
+        )
         self._schemas: dict[tuple[str, ...], Any] = {}
+        self._left_out: list[str] = []
         self._operations: list[OperationInfo] | None = None
         self._started: float | None = None
         self._cut_reason: str | None = None
@@ -209,6 +229,8 @@ class FuzzSession:
         if unit == AUTH_UNIT:
             return {requirement_for(AUTH_CHECK)}
         judged = set(CHECK_REQUIREMENTS.values())
+        if self.profile.problem_policy is not None:
+            judged.add(requirement_for(PROBLEM_CHECK))
         return judged if unit is not None else judged | {requirement_for(AUTH_CHECK)}
 
     def _findings_of(self, failures: list[RawFailure]) -> list[ContractFinding]:
@@ -246,8 +268,11 @@ class FuzzSession:
     def _schema_for(self, phases: tuple[str, ...]) -> Any:
         """The contract configured for an engine run over ``phases`` (one load per phase set)."""
         if phases not in self._schemas:
-            formats = dict(self.ctx.settings.load_profile().fuzz_formats)
-            self._schemas[phases] = engine.load_schema(self.ctx.spec_path, self._config(phases), formats)
+            whole = engine.load_schema(
+                self.ctx.spec_path, self._config(phases), dict(self.profile.fuzz_formats)
+            )
+            self._schemas[phases] = scope.scoped(whole, self.options.operation_ids)
+            self._left_out = scope.left_out(whole, self.options.operation_ids)
         return self._schemas[phases]
 
     def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
@@ -285,7 +310,10 @@ class FuzzSession:
         for phase in sorted({e.phase for e in run.exchanges}):
             outcome.statuses[phase] = status_classes(e.status for e in run.exchanges if e.phase == phase)
         outcome.cases = run.cases
-        outcome.findings = self._findings_of(run.failures)
+        problems, judged = problem_failures(run.exchanges, self.profile.problem_policy, self.redactor)
+        if judged:
+            outcome.checked.add(requirement_for(PROBLEM_CHECK))
+        outcome.findings = self._findings_of(run.failures + problems)
         if run.stopped_by_timer:
             outcome.cut_short = True
             self._cut_reason = f"fuzz_max_time of {self.options.max_time:g}s exhausted during {unit}"
@@ -358,6 +386,8 @@ class FuzzSession:
             "request_timeout_s": self.options.request_timeout,
             "refusal_statuses": list(REFUSAL_STATUSES),
             "operations": len(self.operations),
+            "left_out": list(self._left_out),  # operations of the contract the profile does not declare
+            "implicit_error_statuses": sorted(self.profile.status_policy.implicit),
             "units": {
                 name: {
                     "requests": o.requests,
@@ -389,4 +419,3 @@ def status_classes(statuses: Iterable[int | None]) -> dict[str, int]:
     """Answers per status class, e.g. ``{"2xx": 40, "4xx": 360}``; no answer counts as "none"."""
     counts = Counter(f"{status // 100}xx" if status else "none" for status in statuses)
     return dict(sorted(counts.items()))
-

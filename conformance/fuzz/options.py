@@ -25,9 +25,15 @@ CHECK_REQUIREMENTS: dict[str, str] = {
     "negative_data_rejection": "CONTRACT-NEGATIVE-DATA",
     "ignored_auth": "CONTRACT-AUTH",
 }
-# Our own check (conformance.fuzz.authcheck): anonymous requests must be refused with 401/403.
+# Our own checks: anonymous requests must be refused with 401/403 (conformance.fuzz.authcheck); a
+# 4xx body is a problem-details object (the profile's policy, conformance.policy).
 AUTH_CHECK = "unauthenticated_refused"
-CHECK_REQUIREMENTS_ALL: dict[str, str] = {**CHECK_REQUIREMENTS, AUTH_CHECK: "CONTRACT-AUTH"}
+PROBLEM_CHECK = "problem_details"
+CHECK_REQUIREMENTS_ALL: dict[str, str] = {
+    **CHECK_REQUIREMENTS,
+    AUTH_CHECK: "CONTRACT-AUTH",
+    PROBLEM_CHECK: "CONTRACT-PROBLEM-DETAILS",
+}
 
 # The statuses by which the contract lets a server refuse a request it considers invalid (see
 # docs/fuzzing.md). schemathesis' default also accepts 428, 429 and any 5xx; a 5xx is a server error,
@@ -59,6 +65,7 @@ class FuzzOptions:
     request_timeout: float = 30.0
     connect_timeout: float = 5.0
     stateful_steps: int = DEFAULT_STATEFUL_STEPS
+    operation_ids: tuple[str, ...] = ()  # the profile's operations; the session is scoped to them
 
     def __post_init__(self) -> None:
         if self.budget < 1:
@@ -77,6 +84,7 @@ class FuzzOptions:
             phases=parse_phases(settings.fuzz_phases),
             request_timeout=settings.read_timeout,
             connect_timeout=settings.connect_timeout,
+            operation_ids=settings.load_profile().operations,
         )
 
     @property
@@ -97,7 +105,14 @@ class FuzzOptions:
         enabled["coverage"].update(no_drift)
         enabled["fuzzing"].update({**no_drift, "error-feedback": {"enabled": False}})
         enabled["stateful"].update(
-            {"max-steps": self.stateful_steps, "generation": {"max-examples": self.budget}}
+            {
+                "max-steps": self.stateful_steps,
+                "generation": {"max-examples": self.budget},
+                # Dependency analysis infers links that send a response body back as the next
+                # request body: server-made values (timestamps) would make the requests differ
+                # between two runs with the same seed. Location-header links carry only the uuid.
+                "inference": {"algorithms": ["location-headers"]},
+            }
         )
         checks: dict[str, Any] = {"enabled": False}
         for name in CHECK_REQUIREMENTS:

@@ -43,11 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("klanten-conformance", "Klanten/Klantinteracties conformance")
     for option in OPTIONS:
         group.addoption(
-            option.cli_flag,
+            option.plugin_flag,
             dest=_DEST + option.name,
             default=None,
             metavar=option.metavar,
             help=f"{option.help} [env {option.env}; ini {option.ini}]",
+            **({"nargs": "?", "const": "true"} if option.bare else {}),
         )
         parser.addini(option.ini, help=option.help, default=None)
 
@@ -143,6 +144,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             else f"embedded reference ({ctx.settings.reference_variant})",
             spec_path=ctx.spec_path,
             extra={"run_id": ctx.settings.run_id, "seed": ctx.settings.seed},
+            strict=ctx.settings.strict,
         )
         if state.waivers is not None:
             today = datetime.datetime.now(datetime.UTC).date()

@@ -118,7 +118,9 @@ class FuzzItem(pytest.Item):
         if unit.kind == "auth":
             requirements = [CHECK_REQUIREMENTS_ALL["unauthenticated_refused"]]
         else:
-            requirements = sorted(set(CHECK_REQUIREMENTS.values()))
+            requirements = sorted(
+                set(CHECK_REQUIREMENTS.values()) | {CHECK_REQUIREMENTS_ALL["problem_details"]}
+            )
         for requirement in requirements:
             self.add_marker(pytest.mark.requirement(requirement))
             self.add_marker(pytest.mark.allure_label(requirement, label_type="requirement"))

@@ -90,6 +90,12 @@ class KlantcontactResource(Resource):
             "taal": row["taal"],
             "vertrouwelijk": bool(row["vertrouwelijk"]),
             "plaatsgevondenOp": row["plaatsgevonden_op"],
+            # Upstream 0.9.0 requires these read-only lists; the reference has no onderwerpobjecten,
+            # actoren, interne taken or bijlagen, so they are truthfully empty.
+            "gingOverOnderwerpobjecten": [],
+            "hadBetrokkenActoren": [],
+            "leiddeTotInterneTaken": [],
+            "omvatteBijlagen": [],
         }
 
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:

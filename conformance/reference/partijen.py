@@ -117,6 +117,10 @@ class PartijResource(IdentificatorRules):
             "voorkeurstaal": row["voorkeurstaal"],
             "indicatieActief": actief,
             "partijIdentificatie": identificatie,
+            # Upstream 0.9.0 requires these read-only lists; the reference has no categorie-relaties
+            # or vertegenwoordigingen, so they are truthfully empty.
+            "categorieRelaties": [],
+            "vertegenwoordigden": [],
         }
 
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:

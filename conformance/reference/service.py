@@ -119,7 +119,7 @@ class Resource:
         with self.store.transaction():
             count = int(self.store.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE {where}", params))
             last = max(1, math.ceil(count / size))
-            if page > last:
+            if page < 1 or page > last:  # DRF: a page number below 1 is an invalid page too
                 raise ApiError(404, "not_found", "Ongeldige pagina.", exception_name="NotFound")
             sql = f"SELECT * FROM {self.table} WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
             rows = self.store.all(sql, [*params, size, (page - 1) * size])

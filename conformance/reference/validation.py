@@ -4,15 +4,17 @@ The server checks request bodies and query parameters against ``specs/klantinter
 instead of a hand-kept copy of its rules. That makes "the server rejects what the schema forbids and
 accepts what it allows" true by construction, which is what contract fuzzing (negative and positive
 data) relies on. Supported keywords: ``$ref, allOf, nullable, readOnly, type, enum, maxLength,
-minLength, pattern, format (uuid, date-time, uri, email), minimum, maximum, items, properties, required``.
-Unknown properties are dropped, as DRF does; readOnly properties are ignored in requests.
+minLength, pattern, format (uuid, date-time, date, uri, email), minimum, maximum, items, properties,
+additionalProperties (a schema), required``. Unknown properties are dropped, as DRF does; readOnly
+properties are ignored in requests. Formats ``uri`` and ``email`` are judged as schemathesis judges
+them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from conformance.reference.problems import InvalidParam, validation_error
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,18}$")
 _TYPES: dict[str, str] = {
     "string": "str",
@@ -39,6 +42,16 @@ _FORMATS: dict[str, Callable[[str], bool]] = {
     name: jsonschema_rs.validator_for({"type": "string", "format": name}, validate_formats=True).is_valid
     for name in ("uri", "email")
 }
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE_RE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_datetime(text: str) -> datetime | None:
@@ -194,6 +207,8 @@ class Contract:
             problem = "Voer een geldige UUID in."
         elif problem is None and schema.get("format") == "date-time" and parse_datetime(value) is None:
             problem = "Datetime heeft een ongeldig formaat (verwacht RFC 3339 met tijdzone)."
+        elif problem is None and schema.get("format") == "date" and not _is_date(value):
+            problem = "Datum heeft een ongeldig formaat (verwacht YYYY-MM-DD)."
         elif problem is None and schema.get("format") in _FORMATS and not _FORMATS[schema["format"]](value):
             problem = f"Voer een geldige waarde in (formaat {schema['format']})."
         if problem is not None:
@@ -210,8 +225,11 @@ class Contract:
         for key in schema.get("required", []):
             if key not in value and not self._resolve(properties.get(key, {})).get("readOnly"):
                 errors.append(InvalidParam(prefix + key, "required", "Dit veld is vereist."))
+        extra = schema.get("additionalProperties")
         for key, item in value.items():
             declared = properties.get(key)
+            if declared is None and isinstance(extra, Mapping):
+                declared = extra  # e.g. metadata: {additionalProperties: {type: string, maxLength: 255}}
             if declared is None or declared.get("readOnly") or self._resolve(declared).get("readOnly"):
                 continue
             checked = self._check(declared, item, prefix + key, errors)

@@ -129,7 +129,7 @@ def verify_bundle(path: Path) -> list[str]:
 
 def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> list[str]:
     catalogue = load_catalogues(record["catalogues"], folder=folder / "catalogues")
-    derived = judge(catalogue, record["profile"], recorder_from(record))
+    derived = judge(catalogue, record["profile"], recorder_from(record), strict=bool(report.get("strict")))
     derived.update(scenarios=[dict(s) for s in record["scenarios"]], totals={})
     # The same post-pass as the run (with no waiver file it only recomputes the exit code).
     waiver_files = sorted((folder / "waivers").glob("*"))

@@ -121,6 +121,8 @@ def test_fuzzing_with_a_wrong_token_is_an_error_not_a_pass(tmp_path: Path) -> No
     assert {r["verdict"] for r in contract.values()} == {"error"}, contract
     assert all("refused" in r["reason"] for r in contract.values())
     assert "wrong-token-0123456789" not in proc.stdout + json.dumps(report)
+
+
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
@@ -336,3 +338,24 @@ def test_validate_reports_every_undefined_variable(tmp_path: Path) -> None:
     )
     assert f"{bad}:9: variable `one` is used before it is defined" in proc.stderr
     assert f"{bad}:11: variable `two` is used before it is defined" in proc.stderr
+
+
+def test_should_only_failure_is_a_warning_exit_0_and_strict_makes_it_exit_1(tmp_path: Path) -> None:
+    """bsn-filter-ignored breaks only KLOK01-R11, a SHOULD: a warning, unless --strict."""
+    # A whole run (every scenario, a small fuzz budget): a partial run would exit 4 whatever the levels.
+    fuzz = ("--fuzz-budget", "1", "--fuzz-phases", "examples,coverage")
+    proc = _run(tmp_path, *fuzz, "--reference-variant", "bsn-filter-ignored")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert re.search(r"KLOK01-R11 +SHOULD +fail \(warning\)", proc.stdout)
+    assert "warnings: 1 SHOULD requirement(s) failed (KLOK01-R11)" in proc.stdout
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    jsonschema.validate(report, REPORT_SCHEMA)
+    row = next(r for r in report["requirements"] if r["id"] == "KLOK01-R11")
+    assert row["verdict"] == "fail" and row["warning"] is True and report["exit_code"] == 0
+    assert report["totals"]["warnings"] == 1 and report["strict"] is False
+
+    strict = _run(tmp_path, "--no-fuzz", "--reference-variant", "bsn-filter-ignored", "--strict", only="R11")
+    assert strict.returncode == 1, strict.stdout[-3000:]
+    assert re.search(r"KLOK01-R11 +SHOULD +fail ", strict.stdout) and "(warning)" not in strict.stdout
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    assert report["exit_code"] == 1 and report["strict"] is True

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError
 from conformance.fuzz import formats
 from conformance.generators import elfproef_valid
@@ -80,6 +81,6 @@ def test_the_klanten_profile_hints_its_identifiers_and_the_contract_file_stays_f
     hints = dict(profile.fuzz_formats)
     assert hints["bronorganisatie"] == "rsin" and hints["inpBsn"] == "bsn"
     assert "format: bsn" not in profile.spec_path.read_text(encoding="utf-8")
-    hinted = formats.load_hinted(profile.spec_path, hints)
+    hinted = formats.hinted(load_document(profile.spec_path), hints)
     klant = hinted["components"]["schemas"]["Klant"]["properties"]
     assert klant["bronorganisatie"]["format"] == "rsin" and klant["klantnummer"]["format"] == "klantnummer"

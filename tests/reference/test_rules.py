@@ -212,7 +212,8 @@ def test_identifier_formats_are_checked(client: httpx.Client, group: dict[str, s
     assert fragment in param["reason"]
 
 
-def test_objectid_pattern_of_the_contract_is_enforced(client: httpx.Client) -> None:
+def test_objectid_digits_are_a_rule_not_a_contract_pattern(client: httpx.Client) -> None:
+    """The contract has upstream's free objectId (maxLength 200); IDENT-FORMAT is the rule code's."""
     response = client.post("/partij-identificatoren", json={"partijIdentificator": bsn_group("12345678A")})
     assert response.status_code == 400
     assert param_names(response) == ["partijIdentificator.objectId"]

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fuzz.conftest import fuzz_run  # noqa: F401  (the fixture, shared with tests/upstream)
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 UPSTREAM = SHARED / "specs" / "upstream"
 
