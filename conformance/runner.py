@@ -28,7 +28,7 @@ from conformance.failures import BodyMismatch, ConformanceFailure
 from conformance.generators import IdentifierGenerator
 from conformance.model import CountAssertion, Expect, RequestSpec, Scenario, Step
 from conformance.results import CleanupRecord, ScenarioResult
-from conformance.templating import UndefinedVariable, render
+from conformance.templating import TEMPLATE, UndefinedVariable, render
 from conformance.verdicts import Verdict
 
 CLEANUP_OK = (200, 202, 204, 404, 410)
@@ -158,7 +158,13 @@ class ScenarioRunner:
             method, path = self.ctx.contract.operation_id(request.operation)
         else:
             method, path = str(request.method), str(request.path)
-            if not path.startswith(("http://", "https://")):
+            whole = TEMPLATE.fullmatch(path)
+            url = str(resolve(whole.group(1))) if whole else ""
+            if url.startswith(("http://", "https://")):
+                # A resource's own URL as the target gave it: sent as is; the client refuses any
+                # URL outside the API root, and the check below any `.`/`..` segment.
+                path = url
+            elif not path.startswith(("http://", "https://")):
                 path = "/".join(
                     str(render(segment, lambda name: quote(str(resolve(name)), safe="")))
                     for segment in path.split("/")

@@ -311,8 +311,6 @@ class FuzzSession:
             outcome.statuses[phase] = status_classes(e.status for e in run.exchanges if e.phase == phase)
         outcome.cases = run.cases
         problems, judged = problem_failures(run.exchanges, self.profile.problem_policy, self.redactor)
-        if judged:
-            outcome.checked.add(requirement_for(PROBLEM_CHECK))
         outcome.findings = self._findings_of(run.failures + problems)
         if run.stopped_by_timer:
             outcome.cut_short = True
@@ -329,6 +327,8 @@ class FuzzSession:
         if self._reached(run):
             # A check counts as run only on cases that reached the operation with accepted credentials.
             outcome.checked = {requirement_for(name) for name in run.checks_ran}
+            if judged:
+                outcome.checked.add(requirement_for(PROBLEM_CHECK))
         return outcome
 
     def _ours(self, exchange: engine.Exchange) -> bool:

@@ -5,13 +5,15 @@ responses (headers and bodies), resolving ``$ref`` with ``referencing`` (the res
 uses), and compares the constraints that decide a verdict: ``type, enum, pattern, format,
 maxLength, minLength, nullable, required`` and ``additionalProperties: false``. A constraint of ours
 that upstream lacks, or has with another value, is a problem named by the JSON pointer of the
-place in *our* document. ``oneOf``/``anyOf`` upstream count as the union of their branches (a field
+place in *our* document; ``nullable`` only counts where ours refuses a null upstream allows.
+``oneOf``/``anyOf`` upstream count as the union of their branches (a field
 is required only when every branch requires it), so a polymorphic upstream schema never makes a
 flat one of ours look stricter than it is.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,8 +133,8 @@ class Walk:
     """Compares ``ours`` with ``theirs``; ``problems`` lists ``"<pointer>: <what>"``."""
 
     def __init__(self, ours: dict[str, Any], theirs: dict[str, Any]) -> None:
-        self.ours, self.theirs = ours, theirs
-        self._ours_resolver, self._theirs_resolver = _resolver(ours), _resolver(theirs)
+        self.ours, self.theirs = discriminated_as_one_of(ours), discriminated_as_one_of(theirs)
+        self._ours_resolver, self._theirs_resolver = _resolver(self.ours), _resolver(self.theirs)
         self.problems: list[str] = []
 
     def run(self) -> list[str]:
@@ -261,7 +263,7 @@ class Walk:
                 self.problems.append(
                     f"{at}: {keyword} {value!r} differs from upstream {upstream.constraints[keyword]!r}"
                 )
-        if ours.nullable != upstream.nullable:
+        if upstream.nullable and not ours.nullable:  # ours would refuse a null upstream allows
             self.problems.append(f"{at}: nullable {ours.nullable}, upstream {upstream.nullable}")
         for name in sorted(ours.required - upstream.required):
             self.problems.append(f"{at}: requires {name!r}, upstream does not")
@@ -287,6 +289,41 @@ def _same(keyword: str, mine: Any, theirs: Any) -> bool:
 def _secured(op: dict[str, Any], document: dict[str, Any]) -> bool:
     security = op.get("security", document.get("security"))
     return bool(security) and all(requirement for requirement in security)
+
+
+def discriminated_as_one_of(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each polymorphic base written as the ``oneOf`` of its variants.
+
+    A base schema with a ``discriminator`` and no ``oneOf`` (vng-api-common's style: ``Klant`` with
+    ``propertyName: subjectType``) is extended by the schemas that ``allOf`` it, named after the
+    discriminator values (OpenAPI 3.0.3 implicit mapping). A property only the variants carry, such as
+    ``subjectIdentificatie``, is then found upstream instead of reported absent.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    bases = [
+        n for n, s in schemas.items() if isinstance(s, dict) and "discriminator" in s and "oneOf" not in s
+    ]
+    if not bases:
+        return document
+    document = copy.deepcopy(document)
+    schemas = document["components"]["schemas"]
+    for base in bases:
+        ref = f"#/components/schemas/{base}"
+        variants = [
+            name
+            for name, schema in schemas.items()
+            if isinstance(schema, dict) and {"$ref": ref} in schema.get("allOf", [])
+        ]
+        if not variants:
+            continue
+        own = {k: v for k, v in schemas[base].items() if k != "discriminator"}
+        schemas[f"{base}__own"] = own
+        for name in variants:
+            schemas[name]["allOf"] = [
+                {"$ref": f"{ref}__own"} if part == {"$ref": ref} else part for part in schemas[name]["allOf"]
+            ]
+        schemas[base] = {"oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in variants]}
+    return document
 
 
 def stricter_than_upstream(ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:

@@ -1,8 +1,8 @@
 """The klanten-v1 contract is faithful to the published Klanten API 1.0.0 file: never stricter.
 
-Every property our file declares must carry exactly upstream's constraint keywords (type, enum,
-nullable, pattern, format, lengths, bounds, readOnly); a required list may only shrink; every
-status upstream documents on an operation is documented here too; query parameters are upstream's.
+The shared walker (``tests/upstream/strictness.py``) judges every constraint our file states; this
+file adds what only the legacy API needs: every status upstream documents on an operation is
+documented here too, and the query parameters are upstream's.
 """
 
 from __future__ import annotations
@@ -12,29 +12,10 @@ from typing import Any
 
 from conformance.resources import specs_dir
 from tests.upstream.conftest import load
+from tests.upstream.strictness import stricter_than_upstream
 
-KEYWORDS = (
-    "type",
-    "enum",
-    "nullable",
-    "pattern",
-    "format",
-    "maxLength",
-    "minLength",
-    "minimum",
-    "maximum",
-    "readOnly",
-)
-# Our schema -> upstream schemas whose properties it may take (SubjectIdentificatie unites three).
-SCHEMAS = {
-    "Klant": ("Klant",),
-    "KlantAdres": ("KlantAdres",),
-    "SubjectIdentificatie": ("NatuurlijkPersoon", "NietNatuurlijkPersoon", "Vestiging"),
-    "Fout": ("Fout",),
-    "FieldValidationError": ("FieldValidationError",),
-    "ValidatieFout": ("ValidatieFout",),
-}
-OURS_ONLY = {("Klant", "subjectIdentificatie")}  # upstream's discriminated variants carry it
+UPSTREAM = "vng-klanten-api-1.0.0.yaml"
+KEYWORDS = ("type", "enum", "nullable", "pattern", "format", "maxLength", "minLength", "minimum", "maximum")
 
 
 def _ours() -> dict[str, Any]:
@@ -42,43 +23,24 @@ def _ours() -> dict[str, Any]:
 
 
 def _constraints(schema: dict[str, Any]) -> dict[str, Any]:
-    out = {k: schema[k] for k in KEYWORDS if k in schema}
-    if isinstance(schema.get("items"), dict):
-        out["items"] = _constraints(schema["items"])
-    return out
+    return {k: schema[k] for k in KEYWORDS if k in schema}
 
 
-def test_every_declared_property_has_upstreams_constraints(upstream_dir: Path) -> None:
-    upstream = load(upstream_dir / "vng-klanten-api-1.0.0.yaml")["components"]["schemas"]
-    ours = _ours()["components"]["schemas"]
-    problems = []
-    for name, sources in SCHEMAS.items():
-        for prop, schema in ours[name].get("properties", {}).items():
-            if (name, prop) in OURS_ONLY:
-                continue
-            candidates = [
-                upstream[s]["properties"][prop] for s in sources if prop in upstream[s].get("properties", {})
-            ]
-            if not candidates:
-                problems.append(f"{name}.{prop}: not in upstream {sources}")
-                continue
-            if "$ref" in schema or "$ref" in candidates[0]:
-                continue  # compared as schemas of their own
-            if all(_constraints(schema) != _constraints(c) for c in candidates):
-                problems.append(
-                    f"{name}.{prop}: {_constraints(schema)} != upstream {_constraints(candidates[0])}"
-                )
-        extra_required = set(ours[name].get("required", [])) - {
-            r for s in sources for r in upstream[s].get("required", [])
-        }
-        if extra_required:
-            problems.append(f"{name}: requires {sorted(extra_required)} which upstream does not")
-        assert ours[name].get("additionalProperties", True) is not False
-    assert not problems, "\n".join(problems)
+def test_our_klanten_contract_is_not_stricter_than_upstream(upstream_dir: Path) -> None:
+    # Upstream's Klant is polymorphic by subjectType (a discriminator without oneOf): the walker
+    # compares our flat subjectIdentificatie with the union of upstream's three variants.
+    assert stricter_than_upstream(_ours(), load(upstream_dir / UPSTREAM)) == []
+
+
+def test_a_stricter_klanten_property_is_caught(upstream_dir: Path) -> None:
+    ours = _ours()
+    ours["components"]["schemas"]["Klant"]["properties"]["klantnummer"]["pattern"] = "^K[0-9]+$"
+    problems = stricter_than_upstream(ours, load(upstream_dir / UPSTREAM))
+    assert problems and all("klantnummer: pattern '^K[0-9]+$' absent upstream" in p for p in problems)
 
 
 def test_operations_document_every_upstream_status_and_only_upstream_parameters(upstream_dir: Path) -> None:
-    upstream = load(upstream_dir / "vng-klanten-api-1.0.0.yaml")["paths"]
+    upstream = load(upstream_dir / UPSTREAM)["paths"]
     ours = _ours()["paths"]
     up_ops = {
         op["operationId"]: (path, method, op)
