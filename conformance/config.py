@@ -97,7 +97,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
     ),
     Option("connect_timeout", "Seconds to wait for a connection (default 5).", convert=float, metavar="S"),
-    Option("read_timeout", "Seconds to wait for a response (default 30).", convert=float, metavar="S"),
+    Option(
+        "read_timeout",
+        "Seconds to wait for each read of a response (default 10); a whole request may take at most "
+        "connect + 2 x read timeout.",
+        convert=float,
+        metavar="S",
+    ),
     Option(
         "max_response_bytes",
         "Largest response body read; larger is a target error (default 5 MiB).",
@@ -153,6 +159,25 @@ OPTIONS: tuple[Option, ...] = (
         convert=int,
         metavar="N",
     ),
+    Option(
+        "skip_preflight",
+        "Do not probe the target before the run (for a target that cannot answer the probe).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
+    Option(
+        "max_duration",
+        "Wall-time budget of the whole run in seconds; what has not started by then is reported as "
+        "error, cleanups still run (default: none).",
+        convert=float,
+        metavar="S",
+    ),
+    Option(
+        "read_only",
+        "Run only scenarios and fuzz operations that create nothing (for production-like targets).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
 )
 OPTIONS_BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -170,7 +195,7 @@ class Settings:
     spec: str | None = None
     report_dir: Path = Path("reports")
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = 10.0
     max_response_bytes: int = 5 * 1024 * 1024
     reference_variant: str = "reference"
     bsn_range: tuple[int, int] = (999_900_000, 999_999_999)
@@ -182,6 +207,9 @@ class Settings:
     fuzz_max_time: float = 120.0
     fuzz_phases: str = "examples,coverage,fuzzing,stateful"
     seed: int = 20221206
+    skip_preflight: bool = False
+    max_duration: float | None = None
+    read_only: bool = False
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)

@@ -24,6 +24,33 @@ class AuthScheme:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """The profile's cheap preflight request: an operation any server of the API answers.
+
+    ``statuses`` are the answers that prove the API is there (a list answering 200, or a refusal
+    with a JSON body); ``json_keys`` must all be in a 200 body (e.g. the pagination envelope).
+    """
+
+    method: str = "GET"
+    path: str = "/"
+    query: tuple[tuple[str, str], ...] = ()
+    statuses: frozenset[int] = frozenset({200, 401, 403})
+    json_keys: tuple[str, ...] = ()
+    version_header: str = "API-version"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Probe:
+        return cls(
+            method=str(data.get("method", "GET")).upper(),
+            path=str(data["path"]),
+            query=tuple((str(k), str(v)) for k, v in (data.get("query") or {}).items()),
+            statuses=frozenset(int(s) for s in data.get("statuses", (200, 401, 403))),
+            json_keys=tuple(str(k) for k in data.get("json_keys", ())),
+            version_header=str(data.get("version_header", "API-version")),
+        )
+
+
+@dataclass(frozen=True)
 class Profile:
     """One API flavour the suite can test."""
 
@@ -37,6 +64,7 @@ class Profile:
     auth: AuthScheme
     reference: str | None = None
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    probe: Probe | None = None  # the preflight request; None: preflight only checks that it answers
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -55,6 +83,7 @@ class Profile:
                 ),
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
+                probe=Probe.from_dict(data["preflight"]) if data.get("preflight") else None,
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -23,7 +23,7 @@ import yaml
 from conformance import __version__
 from conformance.catalogue import Catalogue, Requirement
 from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import Verdict, exit_code_for, worst
+from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
 
 REPORT_NAME = "conformance-report.json"
 SUITE_NAME = "klanten-conformance"
@@ -42,6 +42,8 @@ class RunRecorder:
     contract_findings: list[ContractFinding] = field(default_factory=list)
     contract_checked: set[str] = field(default_factory=set)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Set when the run was stopped before judging (failed preflight): every requirement gets it.
+    aborted: tuple[Verdict, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_scenario(self, result: ScenarioResult) -> None:
@@ -101,6 +103,9 @@ def requirement_verdicts(
         if not requirement.applicable_to(profile):
             note = requirement.profiles[profile].note
             out.append(RequirementVerdict(requirement, Verdict.NOT_APPLICABLE, ids, note or "not applicable"))
+            continue
+        if recorder.aborted is not None:
+            out.append(RequirementVerdict(requirement, recorder.aborted[0], ids, recorder.aborted[1]))
             continue
         if requirement.verified_by == "contract":
             verdict, reason = _contract_verdict(requirement, recorder)
@@ -186,7 +191,9 @@ def build_report(
         "spec": spec_facts(spec_path),
         "started_at": recorder.started_at,
         "finished_at": _now(),
-        "exit_code": int(exit_code_for(r.verdict for r in rows)),
+        "exit_code": int(
+            ExitCode.TARGET_OR_TOOL_ERROR if recorder.aborted else exit_code_for(r.verdict for r in rows)
+        ),
         "requirements": [r.to_dict() for r in rows],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios

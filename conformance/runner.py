@@ -111,6 +111,8 @@ class ScenarioRunner:
         except Exception as exc:  # a bug in the tool must not look like a conformance verdict
             detail = "".join(traceback.format_exception_only(exc)).strip()
             self._finish(result, Verdict.ERROR, f"internal error: {detail}", exc)
+        except KeyboardInterrupt as exc:  # cleaned up below; the caller records it and stops the run
+            self._finish(result, Verdict.ERROR, "interrupted (Ctrl-C) before the scenario finished", exc)
         finally:
             self._cleanup(state, result)
             result.duration_s = time.perf_counter() - started

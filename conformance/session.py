@@ -16,12 +16,13 @@ import httpx
 
 from conformance.auth import AuthProvider
 from conformance.catalogue import Catalogue, load_catalogues
-from conformance.client import Client
+from conformance.client import Client, HttpLimits
 from conformance.config import Settings
 from conformance.contract import ContractValidator
 from conformance.errors import ConfigError, TargetError
 from conformance.evidence import Redactor
 from conformance.generators import IdentifierGenerator
+from conformance.preflight import PreflightResult, run_preflight, skipped
 from conformance.profiles import Profile
 from conformance.report import RunRecorder
 from conformance.runner import RunnerContext
@@ -30,14 +31,26 @@ if TYPE_CHECKING:
     from conformance.reference.server import ReferenceServer
 
 
-def resolve_spec(spec: str | None, profile: Profile, download_dir: Path) -> Path:
+def http_limits(settings: Settings) -> HttpLimits:
+    """The caps every HTTP client of the run shares (one breaker per run)."""
+    return HttpLimits(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_response_bytes=settings.max_response_bytes,
+    )
+
+
+def resolve_spec(
+    spec: str | None, profile: Profile, download_dir: Path, limits: HttpLimits | None = None
+) -> Path:
     """The local contract file: the profile's, a given path, or a URL downloaded once."""
     if not spec:
         return profile.spec_path
     if spec.startswith(("http://", "https://")):
         try:
-            response = httpx.get(spec, timeout=30, follow_redirects=True)
-            response.raise_for_status()
+            with (limits or HttpLimits()).http_client(follow_redirects=True) as http:
+                response = http.get(spec)
+                response.raise_for_status()
         except httpx.HTTPError as exc:
             raise TargetError(f"cannot download the contract {spec}: {exc}") from exc
         download_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +80,12 @@ class RunContext:
     catalogue: Catalogue
     recorder: RunRecorder
     server: ReferenceServer | None = None
+    preflight: PreflightResult | None = None
+
+    @property
+    def limits(self) -> HttpLimits:
+        """The caps (and circuit breaker) every HTTP client of this run shares."""
+        return self.client.limits
 
     @classmethod
     def open(cls, settings: Settings) -> RunContext:
@@ -86,22 +105,23 @@ class RunContext:
                 target_url=server.root_url, token=server.token, auth_header=None
             )
         target = str(settings.target_url)
+        limits = http_limits(settings)
         try:
             auth = settings.auth_provider(profile)
             redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
-            spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
+            spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract", limits)
             contract = ContractValidator(spec_path, target, redactor)
         except BaseException:
             if server is not None:
                 server.stop()
             raise
-        client = Client(
-            target,
-            redactor=redactor,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            max_response_bytes=settings.max_response_bytes,
-        )
+        client = Client(target, redactor=redactor, limits=limits)
+        if settings.skip_preflight:
+            preflight = skipped("--skip-preflight")
+        else:
+            preflight = run_preflight(client, auth, profile)
+        recorder = RunRecorder()
+        recorder.record_section("preflight", preflight.to_dict())
         generators = IdentifierGenerator(
             settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
         )
@@ -116,8 +136,9 @@ class RunContext:
             contract=contract,
             generators=generators,
             catalogue=catalogue,
-            recorder=RunRecorder(),
+            recorder=recorder,
             server=server,
+            preflight=preflight,
         )
 
     def runner_context(self) -> RunnerContext:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from conformance.auth import AuthMode
+from conformance.client import HttpLimits
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.evidence import Redactor
 from conformance.fuzz import authcheck, engine
@@ -140,8 +141,15 @@ class FuzzSession:
                 ) from exc
 
     def _client(self) -> httpx.Client:
-        timeout = httpx.Timeout(self.options.request_timeout, connect=self.options.connect_timeout)
-        return httpx.Client(timeout=timeout, follow_redirects=False)
+        """A client through the run's one HTTP stack (size cap, request deadline, circuit breaker)."""
+        limits = getattr(self.ctx, "limits", None)
+        if not isinstance(limits, HttpLimits):
+            limits = HttpLimits(
+                self.options.connect_timeout,
+                self.options.request_timeout,
+                self.ctx.settings.max_response_bytes,
+            )
+        return limits.http_client()
 
     def _observe(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response

@@ -16,6 +16,7 @@ import pytest
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
+from conformance.plugin.guard import RunGuard, XdistController, is_controller, is_worker, ship_to_controller
 from conformance.plugin.items import ScenarioFile
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
 from conformance.report import build_report, terminal_table, write_report
@@ -64,7 +65,16 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile()
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
-    config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
+    if is_worker(config):  # the xdist controller ran the preflight once for every worker
+        settings = settings.with_overrides(skip_preflight=True)
+    if settings.max_duration is not None:  # fuzzing lives inside the run's budget
+        settings = settings.with_overrides(fuzz_max_time=min(settings.fuzz_max_time, settings.max_duration))
+    state = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
+    config.stash[STATE_KEY] = state
+    guard = RunGuard(state, config)
+    config.pluginmanager.register(guard, "klanten-conformance-guard")
+    if is_controller(config):
+        config.pluginmanager.register(XdistController(guard), "klanten-conformance-xdist")
 
 
 def _fuzz_spec(settings: Settings) -> Path | None:
@@ -88,12 +98,18 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)  # after pytest's own teardown (fuzz cleanup, also after Ctrl-C)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(STATE_KEY, None)
     if state is None or state.context_ is None:
         return
     ctx = state.context_
+    if is_worker(session.config):
+        try:
+            ship_to_controller(session.config, state)
+        finally:
+            ctx.close()
+        return
     try:
         report = build_report(
             recorder=ctx.recorder,

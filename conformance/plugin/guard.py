@@ -1,0 +1,158 @@
+"""Run guards: the preflight stop, the run budget, the circuit breaker and pytest-xdist plumbing.
+
+- **Preflight**: the run context probes the target when it opens (``conformance.preflight``). A
+  failed preflight stops the run before the first item: every requirement gets the preflight's
+  verdict and reason, the exit code is 3. Under pytest-xdist the controller probes once and tells
+  the workers; their items then error at once without a request.
+- **Budget** (``--max-duration``): an item that has not started when the budget is spent is
+  reported as ``error`` with that reason; cleanups (scenario ``finally``, fuzz teardown) still run.
+- **Breaker**: once the target stopped answering, remaining items are ``error`` at once.
+- **xdist**: workers ship their recorder to the controller, which writes the one report.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from conformance.errors import TargetError, ToolError
+from conformance.merge import merge, to_payload
+from conformance.plugin.state import PluginState
+from conformance.results import ScenarioResult
+from conformance.verdicts import Verdict
+
+WORKER_KEY = "klanten_conformance"
+
+
+class RunStopped(TargetError):
+    """An item that was not run: failed preflight, spent budget or a target that stopped answering."""
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_controller(config: pytest.Config) -> bool:
+    return config.pluginmanager.hasplugin("dsession")
+
+
+def _conformance_item(item: pytest.Item) -> bool:
+    from conformance.plugin.fuzz_items import FuzzItem
+    from conformance.plugin.items import ScenarioItem
+
+    return isinstance(item, ScenarioItem | FuzzItem)
+
+
+class RunGuard:
+    """Registered once per pytest session by the plugin's ``pytest_configure``."""
+
+    def __init__(self, state: PluginState, config: pytest.Config) -> None:
+        self.state = state
+        self.config = config
+        self.stopped: str | None = None  # why every item is refused (failed preflight)
+        settings = state.settings
+        self.deadline: float | None = None
+        if is_worker(config):
+            shared = config.workerinput.get(WORKER_KEY, {})  # type: ignore[attr-defined]
+            self.stopped = shared.get("stopped")
+            self.deadline = shared.get("deadline")
+        elif settings.max_duration is not None:
+            self.deadline = time.time() + settings.max_duration
+
+    # -- preflight ------------------------------------------------------------------------------
+
+    def _open_and_check(self) -> bool:
+        """Open the run context (which runs the preflight); True when the run must stop."""
+        try:
+            ctx = self.state.context()
+        except ToolError:
+            return False  # items report the error themselves
+        preflight = ctx.preflight
+        if preflight is None or not preflight.failed or preflight.verdict is None:
+            return False
+        ctx.recorder.aborted = (preflight.verdict, preflight.message)
+        self.stopped = preflight.message
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_line(f"klanten-conformance: {preflight.message}", red=True, bold=True)
+            reporter.write_line("klanten-conformance: run stopped before any scenario or fuzz case", red=True)
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        if is_worker(self.config) or is_controller(self.config) or session.config.option.collectonly:
+            return None
+        if not any(_conformance_item(item) for item in session.items):
+            return None
+        if self._open_and_check():
+            session.testsfailed += 1
+            return True
+        return None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if is_controller(self.config) and not self.config.option.collectonly:
+            self._open_and_check()
+
+    # -- per item -------------------------------------------------------------------------------
+
+    def _refusal(self) -> str | None:
+        if self.stopped is not None:
+            return self.stopped
+        if self.deadline is not None and time.time() > self.deadline:
+            return f"not run: the run budget (--max-duration {self.state.settings.max_duration:g}s) was spent"
+        ctx = self.state.context_
+        if ctx is not None and ctx.client.breaker.open:
+            return f"not run: {ctx.client.breaker.reason}"
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if not _conformance_item(item):
+            return
+        reason = self._refusal()
+        if reason is None:
+            return
+        from conformance.plugin.items import ScenarioItem
+
+        ctx = self.state.context_
+        if isinstance(item, ScenarioItem) and ctx is not None and self.stopped is None:
+            scenario = item.scenario
+            result = ScenarioResult(scenario.id, list(scenario.verifies), Verdict.ERROR, reason)
+            result.failure = RunStopped(reason)
+            item.result = result
+            ctx.recorder.record_scenario(result)
+        raise RunStopped(reason)
+
+    # -- report ---------------------------------------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        report = self.state.report
+        if report is None:
+            return
+        for warning in (report["sections"].get("preflight") or {}).get("warnings", []):
+            terminalreporter.write_line(f"preflight warning: {warning}", yellow=True)
+
+
+class XdistController:
+    """Controller-side xdist hooks (registered only when xdist is active)."""
+
+    def __init__(self, guard: RunGuard) -> None:
+        self.guard = guard
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[WORKER_KEY] = {"stopped": self.guard.stopped, "deadline": self.guard.deadline}
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        payload = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+        ctx = self.guard.state.context_
+        if payload and ctx is not None:
+            merge(ctx.recorder, payload)
+
+
+def ship_to_controller(config: pytest.Config, state: PluginState) -> None:
+    """On a worker: hand the recorder to the controller (which writes the report)."""
+    if state.context_ is not None:
+        config.workeroutput[WORKER_KEY] = to_payload(state.context_.recorder)  # type: ignore[attr-defined]
