@@ -318,6 +318,11 @@ class Client:
                 headers = streamed.headers
                 status = streamed.status_code
                 http_request = streamed.request
+        except DeadlineExceeded as exc:
+            raise TargetError(
+                f"{label}: timed out: no complete response within the request deadline of "
+                f"{self.limits.request_deadline:g}s (a slow or dripping answer)"
+            ) from exc
         except httpx.TimeoutException as exc:
             raise TargetError(f"{label}: timed out ({type(exc).__name__})") from exc
         except (ResponseTooLarge, TargetGone) as exc:
