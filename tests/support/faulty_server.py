@@ -89,8 +89,8 @@ class _Handler(socketserver.BaseRequestHandler):
         elif mode == "malformed-json":
             conn.sendall(_response("200 OK", "application/json", b'{"count": 1, "results": [{"url": '))
         elif mode == "huge":
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {HUGE_BYTES}\r\n\r\n"
-            conn.sendall(head.encode())
+            head = f"Content-Type: application/json\r\nContent-Length: {HUGE_BYTES}\r\n\r\n"
+            conn.sendall(b"HTTP/1.1 200 OK\r\n" + head.encode())
             block = b" " * 65536
             for _ in range(HUGE_BYTES // len(block)):
                 if stop.is_set():
