@@ -181,6 +181,8 @@ class HttpLimits:
             ),
             **kwargs,
         )
+
+
 _UNPARSED = object()  # Reply.json() has not run yet (None is a valid JSON body)
 
 

@@ -51,6 +51,15 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Tagging:
+    """Where scenarios put the run tag: a free-text ``field`` of the records in ``collection``."""
+
+    collection: str
+    field: str
+    not_tagged: str = ""  # what cannot carry the tag (said in every report)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One API flavour the suite can test."""
 
@@ -65,6 +74,7 @@ class Profile:
     reference: str | None = None
     capabilities: frozenset[str] = field(default_factory=frozenset)
     probe: Probe | None = None  # the preflight request; None: preflight only checks that it answers
+    tagging: Tagging | None = None  # where created records carry the run id; None: nowhere
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -84,6 +94,7 @@ class Profile:
                 reference=data.get("reference"),
                 capabilities=frozenset(data.get("capabilities", [])),
                 probe=Probe.from_dict(data["preflight"]) if data.get("preflight") else None,
+                tagging=Tagging(**data["tagging"]) if data.get("tagging") else None,
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

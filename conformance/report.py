@@ -22,6 +22,8 @@ import yaml
 
 from conformance import __version__
 from conformance.catalogue import Catalogue, Requirement
+from conformance.hygiene import data_account
+from conformance.profiles import Tagging
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import ExitCode, Verdict, exit_code_for, worst
 
@@ -178,6 +180,7 @@ def build_report(
     target: str,
     spec_path: Path,
     extra: dict[str, Any] | None = None,
+    tagging: Tagging | None = None,
 ) -> dict[str, Any]:
     """The JSON report as a dict (written by ``write_report``)."""
     rows = requirement_verdicts(catalogue, profile, recorder)
@@ -204,6 +207,7 @@ def build_report(
             "succeeded": sum(1 for c in cleanups if c.ok),
             "failed": sum(1 for c in cleanups if not c.ok),
         },
+        "test_data": data_account(cleanups, (recorder.sections.get("fuzz") or {}).get("cleanup"), tagging),
         "totals": {
             "requirements": dict(Counter(r.verdict.value for r in rows)),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
@@ -251,6 +255,12 @@ def terminal_table(report: dict[str, Any]) -> str:
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"
         + (f", {cleanup['failed']} FAILED (test data may be left on the target)" if cleanup["failed"] else "")
     )
+    data = report.get("test_data")
+    if data is not None:
+        lines.append(
+            f"test data: {data['created']} created, {data['deleted']} deleted, {data['leaked']} leaked"
+            + "".join(f"\n  LEFT ON THE TARGET: {url}" for url in data["leaked_urls"])
+        )
     fuzz = report["sections"].get("fuzz") or {}
     if fuzz.get("cleanup"):
         left = len(fuzz["cleanup"]["failed"])

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from conformance.config import Settings
+from conformance.errors import ToolError
 from conformance.plugin import PresetSettings
 from conformance.report import REPORT_NAME
 from conformance.resources import data_root, package_file
-from conformance.session import resolve_spec
+from conformance.session import http_limits, resolve_spec
 from conformance.verdicts import ExitCode
 
 
@@ -80,3 +81,33 @@ def run_suite(settings: Settings, extra: list[str], *, scenarios: bool) -> int:
         return int(ExitCode.TARGET_OR_TOOL_ERROR)
     report = json.loads(report_path.read_text(encoding="utf-8"))
     return int(report["exit_code"])
+
+
+def remove_leftovers(settings: Settings) -> int:
+    """``cleanup --run-id``: find the run's tagged records and delete them; 0 when none is left."""
+    from conformance.client import Client
+    from conformance.evidence import Redactor
+    from conformance.hygiene import find_leftovers, remove, run_tag
+
+    profile = settings.load_profile()
+    auth = settings.auth_provider(profile)
+    redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
+    client = Client(str(settings.target_url), redactor=redactor, limits=http_limits(settings))
+    try:
+        found = find_leftovers(client, auth, profile, settings.run_id)
+        records = remove(client, auth, found)
+    except ToolError as exc:
+        sys.stderr.write(f"klanten-conformance cleanup: {redactor.text(str(exc))}\n")
+        return int(ExitCode.TARGET_OR_TOOL_ERROR)
+    finally:
+        client.close()
+    for record in records:
+        sys.stdout.write(
+            f"{'removed' if record.ok else 'FAILED '} {record.url} ({record.status or record.error})\n"
+        )
+    left = [r for r in records if not r.ok]
+    sys.stdout.write(
+        f"{len(found)} record(s) tagged '{run_tag(settings.run_id)}', {len(records) - len(left)} removed, "
+        f"{len(left)} left\n"
+    )
+    return int(ExitCode.TARGET_OR_TOOL_ERROR if left else ExitCode.CONFORMANT)

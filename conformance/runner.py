@@ -291,11 +291,14 @@ class ScenarioRunner:
                     headers=headers,
                 )
             except ToolError as exc:
-                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc)))
+                url = pending.path
+                if not url.startswith(("http://", "https://")):
+                    url = f"{self.ctx.client.root_url}/{url.lstrip('/')}"
+                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc), url=url))
                 continue
             result.exchanges.append(exchange)
             ok = reply.status in CLEANUP_OK
-            result.cleanups.append(CleanupRecord(pending.description, reply.status, ok))
+            result.cleanups.append(CleanupRecord(pending.description, reply.status, ok, url=exchange.url))
 
 
 def _render_expect(expect: Expect, resolve: Callable[[str], Any]) -> Expect:

@@ -119,6 +119,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if ctx.server is None
             else f"embedded reference ({ctx.settings.reference_variant})",
             spec_path=ctx.spec_path,
+            tagging=ctx.profile.tagging,
         )
         write_report(report, ctx.recorder, ctx.settings.report_dir)
         state.report = report

@@ -47,9 +47,9 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
     )
 
 
-def run_against(target: str, tmp_path: Path, *extra: str, only: str | None = SELECTION) -> tuple[
-    subprocess.CompletedProcess[str], dict[str, Any]
-]:
+def run_against(
+    target: str, tmp_path: Path, *extra: str, only: str | None = SELECTION
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     selection = ("--", "-k", only) if only else ()
     proc = run_cli(
         "run",
