@@ -7,15 +7,20 @@
 - **Budget** (``--max-duration``): an item that has not started when the budget is spent is
   reported as ``error`` with that reason; cleanups (scenario ``finally``, fuzz teardown) still run.
 - **Breaker**: once the target stopped answering, remaining items are ``error`` at once.
+- **Read-only** (``--read-only``): scenarios with any writing step, and fuzz units that may write
+  (write operations, the stateful run, the anonymous write probes of the auth check), are
+  deselected; the ``read_only`` report section names them and the requirements left unjudged.
 - **xdist**: workers ship their recorder to the controller, which writes the one report.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conformance.errors import TargetError, ToolError
 from conformance.merge import merge, to_payload
@@ -24,6 +29,8 @@ from conformance.results import ScenarioResult
 from conformance.verdicts import Verdict
 
 WORKER_KEY = "klanten_conformance"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 class RunStopped(TargetError):
@@ -52,6 +59,7 @@ class RunGuard:
         self.state = state
         self.config = config
         self.stopped: str | None = None  # why every item is refused (failed preflight)
+        self.read_only: dict[str, Any] | None = None  # what --read-only deselected
         settings = state.settings
         self.deadline: float | None = None
         if is_worker(config):
@@ -96,6 +104,36 @@ class RunGuard:
         if is_controller(self.config) and not self.config.option.collectonly:
             self._open_and_check()
 
+    # -- read-only ------------------------------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not self.state.settings.read_only:
+            return
+        methods = operation_methods(self._spec_path())
+        keep = [item for item in items if not writes(item, methods)]
+        dropped = [item for item in items if writes(item, methods)]
+        if not dropped:
+            return
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+        judged = {r for item in keep for r in _verifies(item)}
+        self.read_only = {
+            "deselected": sorted(item.name for item in dropped),
+            "requirements_not_judged": sorted({r for item in dropped for r in _verifies(item)} - judged),
+        }
+
+    def _spec_path(self) -> Path:
+        spec = self.state.settings.spec
+        if spec and not spec.startswith(("http://", "https://")):
+            return Path(spec)
+        return self.state.settings.load_profile().spec_path
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        ctx = self.state.context_
+        if ctx is not None and self.read_only is not None:
+            ctx.recorder.record_section("read_only", self.read_only)
+
     # -- per item -------------------------------------------------------------------------------
 
     def _refusal(self) -> str | None:
@@ -134,6 +172,47 @@ class RunGuard:
             return
         for warning in (report["sections"].get("preflight") or {}).get("warnings", []):
             terminalreporter.write_line(f"preflight warning: {warning}", yellow=True)
+        read_only = report["sections"].get("read_only")
+        if read_only:
+            terminalreporter.write_line(
+                f"read-only: {len(read_only['deselected'])} writing scenario(s)/fuzz unit(s) not run; "
+                f"not judged: {', '.join(read_only['requirements_not_judged']) or 'none'}",
+                yellow=True,
+            )
+
+
+def operation_methods(spec_path: Path) -> dict[str, str]:
+    """operationId -> HTTP method (upper case) of a contract file."""
+    with spec_path.open(encoding="utf-8") as fh:
+        document = yaml.safe_load(fh) or {}
+    methods: dict[str, str] = {}
+    for item in (document.get("paths") or {}).values():
+        for method, operation in (item or {}).items():
+            if method in _HTTP_METHODS and isinstance(operation, dict) and operation.get("operationId"):
+                methods[str(operation["operationId"])] = method.upper()
+    return methods
+
+
+def writes(item: pytest.Item, methods: dict[str, str]) -> bool:
+    """Whether running ``item`` may create, change or delete data (unknown operations: yes)."""
+    from conformance.plugin.fuzz_items import FuzzItem
+    from conformance.plugin.items import ScenarioItem
+
+    if isinstance(item, ScenarioItem):
+        for step in item.scenario.steps:
+            request = step.request
+            method = methods.get(request.operation, "POST") if request.operation else str(request.method)
+            if method.upper() not in SAFE_METHODS:
+                return True
+        return False
+    if isinstance(item, FuzzItem):
+        operation = item.unit.operation
+        return operation is None or operation.method not in SAFE_METHODS
+    return False
+
+
+def _verifies(item: pytest.Item) -> list[str]:
+    return [str(m.args[0]) for m in item.iter_markers("requirement") if m.args]
 
 
 class XdistController:

@@ -132,3 +132,25 @@ def test_data_account_lists_leaked_urls() -> None:
     account = data_account(records, fuzz, None)
     assert account["created"] == 5 and account["deleted"] == 3 and account["leaked"] == 2
     assert account["leaked_urls"] == ["http://t/partijen/2", "http://t/x/9"]
+
+
+def test_read_only_creates_nothing_and_names_what_it_could_not_judge(
+    persistent: ReferenceServer, tmp_path: Path
+) -> None:
+    before = record_counts(persistent)
+    args = _run_args(persistent, tmp_path, "--read-only", "true", "--fuzz-budget", "1")
+    proc = run_cli(*args, "--fuzz-phases", "examples,coverage", cwd=tmp_path)
+    assert proc.returncode in (0, 4), proc.stdout[-3000:]
+    assert record_counts(persistent) == before
+    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
+    read_only = report["sections"]["read_only"]
+    assert (
+        "KI-R4-duplicate-bsn-nested" in read_only["deselected"]
+        and "fuzz POST /partijen" in read_only["deselected"]
+    )
+    assert "fuzz GET /partijen" not in read_only["deselected"]
+    assert "KLOK01-R4" in read_only["requirements_not_judged"]
+    assert "not judged: " in proc.stdout
+    log = (tmp_path / "reports" / "evidence").glob("*.json")
+    assert not list(log)  # no scenario ran
+    assert report["test_data"]["created"] == 0
