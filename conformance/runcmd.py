@@ -61,6 +61,9 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
         "junit_suite_name=klanten-conformance",
     ]
     extra = [a for a in extra if a != "--"] if extra[:1] == ["--"] else extra
+    parallel = any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in extra)
+    if parallel and not any(a.startswith(("--dist", "-d")) for a in extra):
+        args.append("--dist=loadfile")  # one fuzz session per contract file: its units stay on one worker
     return args + extra, settings
 
 

@@ -16,7 +16,12 @@ import pytest
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
-from conformance.plugin.guard import RunGuard, XdistController, is_controller, is_worker, ship_to_controller
+from conformance.plugin.guard import (
+    RunGuard,
+    XdistController,
+    is_worker,
+    worker_settings,
+)
 from conformance.plugin.items import ScenarioFile
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
 from conformance.report import build_report, terminal_table, write_report
@@ -65,15 +70,15 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile()
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
-    if is_worker(config):  # the xdist controller ran the preflight once for every worker
-        settings = settings.with_overrides(skip_preflight=True)
+    settings = worker_settings(config, settings)  # xdist: the controller's settings, preflight done
     if settings.max_duration is not None:  # fuzzing lives inside the run's budget
         settings = settings.with_overrides(fuzz_max_time=min(settings.fuzz_max_time, settings.max_duration))
     state = PluginState(settings, fuzz_spec=_fuzz_spec(settings))
     config.stash[STATE_KEY] = state
     guard = RunGuard(state, config)
     config.pluginmanager.register(guard, "klanten-conformance-guard")
-    if is_controller(config):
+    if not is_worker(config) and config.pluginmanager.hasplugin("xdist"):
+        # xdist's own configure runs last, so whether this becomes a controller is not known yet.
         config.pluginmanager.register(XdistController(guard), "klanten-conformance-xdist")
 
 
@@ -104,11 +109,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None or state.context_ is None:
         return
     ctx = state.context_
-    if is_worker(session.config):
-        try:
-            ship_to_controller(session.config, state)
-        finally:
-            ctx.close()
+    if is_worker(session.config):  # the controller writes the report (guard shipped the results)
+        ctx.close()
         return
     try:
         report = build_report(

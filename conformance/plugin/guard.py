@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conformance.config import Settings
 from conformance.errors import TargetError, ToolError
 from conformance.merge import merge, to_payload
 from conformance.plugin.state import PluginState
@@ -128,11 +130,13 @@ class RunGuard:
             return Path(spec)
         return self.state.settings.load_profile().spec_path
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(tryfirst=True)  # before xdist's worker sends its output to the controller
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         ctx = self.state.context_
         if ctx is not None and self.read_only is not None:
             ctx.recorder.record_section("read_only", self.read_only)
+        if is_worker(self.config) and ctx is not None:
+            self.config.workeroutput[WORKER_KEY] = to_payload(ctx.recorder)  # type: ignore[attr-defined]
 
     # -- per item -------------------------------------------------------------------------------
 
@@ -215,6 +219,36 @@ def _verifies(item: pytest.Item) -> list[str]:
     return [str(m.args[0]) for m in item.iter_markers("requirement") if m.args]
 
 
+def _to_wire(settings: Settings) -> dict[str, Any]:
+    """Settings as plain data for the execnet channel (secrets included: never argv, never a file)."""
+    data = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+    data["report_dir"] = str(settings.report_dir)
+    data["bsn_range"], data["kvk_range"] = list(settings.bsn_range), list(settings.kvk_range)
+    return data
+
+
+def _part(bounds: tuple[int, int], index: int, count: int) -> tuple[int, int]:
+    """The ``index``-th of ``count`` disjoint slices of an inclusive range."""
+    low, high = bounds
+    size = (high - low + 1) // count
+    return low + index * size, (high if index == count - 1 else low + (index + 1) * size - 1)
+
+
+def worker_settings(config: pytest.Config, settings: Settings) -> Settings:
+    """On an xdist worker: the controller's settings, without a second preflight, and with its own
+    slice of the BSN and KvK ranges so two workers never generate the same identifier."""
+    if not is_worker(config):
+        return settings
+    workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
+    wire = dict(workerinput.get(WORKER_KEY, {}).get("settings") or _to_wire(settings))
+    wire["report_dir"] = Path(wire["report_dir"])
+    index, count = int(str(workerinput["workerid"]).lstrip("gw") or 0), int(workerinput["workercount"])
+    wire["bsn_range"] = _part((wire["bsn_range"][0], wire["bsn_range"][1]), index, count)
+    wire["kvk_range"] = _part((wire["kvk_range"][0], wire["kvk_range"][1]), index, count)
+    wire["skip_preflight"] = True
+    return Settings(**wire)
+
+
 class XdistController:
     """Controller-side xdist hooks (registered only when xdist is active)."""
 
@@ -222,16 +256,14 @@ class XdistController:
         self.guard = guard
 
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput[WORKER_KEY] = {"stopped": self.guard.stopped, "deadline": self.guard.deadline}
+        node.workerinput[WORKER_KEY] = {
+            "stopped": self.guard.stopped,
+            "deadline": self.guard.deadline,
+            "settings": _to_wire(self.guard.state.settings),
+        }
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         payload = getattr(node, "workeroutput", {}).get(WORKER_KEY)
         ctx = self.guard.state.context_
         if payload and ctx is not None:
             merge(ctx.recorder, payload)
-
-
-def ship_to_controller(config: pytest.Config, state: PluginState) -> None:
-    """On a worker: hand the recorder to the controller (which writes the report)."""
-    if state.context_ is not None:
-        config.workeroutput[WORKER_KEY] = to_payload(state.context_.recorder)  # type: ignore[attr-defined]

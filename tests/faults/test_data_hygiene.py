@@ -7,60 +7,21 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from conformance.hygiene import data_account, run_tag
 from conformance.reference.server import ReferenceServer
 from conformance.results import CleanupRecord
+from tests.faults.conftest import record_counts, run_args
 from tests.faults.test_faulty_targets import CLI, run_cli
-
-COLLECTIONS = ("partijen", "partij-identificatoren", "digitaleadressen", "klantcontacten", "betrokkenen")
-
-
-def record_counts(server: ReferenceServer) -> dict[str, int]:
-    headers = {"Authorization": f"Token {server.token}"}
-    counts = {}
-    for name in COLLECTIONS:
-        response = httpx.get(f"{server.root_url}/{name}", headers=headers, params={"pageSize": 1}, timeout=30)
-        counts[name] = response.json()["count"]
-    return counts
-
-
-@pytest.fixture
-def persistent(tmp_path: Path) -> Iterator[ReferenceServer]:
-    """A reference server on a database file, with one record that is not ours."""
-    with ReferenceServer(db_path=str(tmp_path / "reference.sqlite3")) as server:
-        response = httpx.post(
-            f"{server.root_url}/partijen",
-            headers={"Authorization": f"Token {server.token}"},
-            json={"soortPartij": "persoon", "indicatieActief": True, "interneNotitie": "not ours"},
-            timeout=30,
-        )
-        assert response.status_code == 201
-        yield server
-
-
-def _run_args(server: ReferenceServer, tmp_path: Path, *extra: str) -> list[str]:
-    return [
-        "run",
-        "--target-url",
-        server.root_url,
-        "--token",
-        server.token,
-        "--report-dir",
-        str(tmp_path / "reports"),
-        *extra,
-    ]
 
 
 def test_sigint_mid_run_runs_the_cleanups_and_exits_130(persistent: ReferenceServer, tmp_path: Path) -> None:
     before = record_counts(persistent)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
-    args = _run_args(persistent, tmp_path, "--fuzz-budget", "2", "--fuzz-phases", "examples,fuzzing")
+    args = run_args(persistent, tmp_path, "--fuzz-budget", "2", "--fuzz-phases", "examples,fuzzing")
     proc = subprocess.Popen(
         [*CLI, *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -108,7 +69,7 @@ def test_cleanup_command_removes_only_the_runs_tagged_records(
 
 def test_a_run_tags_what_it_creates(persistent: ReferenceServer, tmp_path: Path) -> None:
     proc = run_cli(
-        *_run_args(persistent, tmp_path, "--no-fuzz", "--run-id", "tagcheck"), "--", "-k", "R5", cwd=tmp_path
+        *run_args(persistent, tmp_path, "--no-fuzz", "--run-id", "tagcheck"), "--", "-k", "R5", cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     evidence = "".join(p.read_text() for p in (tmp_path / "reports" / "evidence").glob("*.json"))
@@ -138,7 +99,7 @@ def test_read_only_creates_nothing_and_names_what_it_could_not_judge(
     persistent: ReferenceServer, tmp_path: Path
 ) -> None:
     before = record_counts(persistent)
-    args = _run_args(persistent, tmp_path, "--read-only", "true", "--fuzz-budget", "1")
+    args = run_args(persistent, tmp_path, "--read-only", "true", "--fuzz-budget", "1")
     proc = run_cli(*args, "--fuzz-phases", "examples,coverage", cwd=tmp_path)
     assert proc.returncode in (0, 4), proc.stdout[-3000:]
     assert record_counts(persistent) == before
