@@ -188,10 +188,10 @@ class Settings:
 
     target_url: str | None = None
     profile: str = DEFAULT_PROFILE
-    token: str | None = None
-    auth_header: str | None = None
+    token: str | None = field(default=None, repr=False)  # secrets never in a repr or traceback
+    auth_header: str | None = field(default=None, repr=False)
     jwt_client_id: str | None = None
-    jwt_secret: str | None = None
+    jwt_secret: str | None = field(default=None, repr=False)
     spec: str | None = None
     report_dir: Path = Path("reports")
     connect_timeout: float = 5.0

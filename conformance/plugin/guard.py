@@ -168,6 +168,17 @@ class RunGuard:
             ctx.recorder.record_scenario(result)
         raise RunStopped(reason)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        """A target or tool problem in an item's setup is its reason, not a stack trace (pytest renders
+        setup errors as tracebacks, which also print every frame's arguments)."""
+        report = yield
+        excinfo = call.excinfo
+        problem = excinfo is not None and isinstance(excinfo.value, ToolError)
+        if call.when == "setup" and problem and excinfo is not None and _conformance_item(item):
+            report.longrepr = item.repr_failure(excinfo)
+        return report
+
     # -- report ---------------------------------------------------------------------------------
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

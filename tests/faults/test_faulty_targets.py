@@ -63,7 +63,8 @@ def run_against(
         *selection,
         cwd=tmp_path,
     )
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output and "\nE   " not in output, output[-3000:]  # no stack trace at all
     report_path = tmp_path / "reports" / "conformance-report.json"
     assert report_path.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc, json.loads(report_path.read_text())
