@@ -8,6 +8,7 @@ and ``finish`` deletes what was created and writes the ``fuzz`` report section.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from conformance.fuzz.engine import OperationInfo
 from conformance.fuzz.findings import FindingCollector, RawFailure, requirement_for
 from conformance.fuzz.options import AUTH_CHECK, REFUSAL_STATUSES, FuzzOptions
 from conformance.fuzz.requestlog import RequestLog
+from conformance.fuzz.transport import capped_sessions
 from conformance.results import ContractFinding
 
 AUTH_UNIT = "auth"
@@ -140,16 +142,18 @@ class FuzzSession:
                     self.redactor.text(f"target {self.target_url} unreachable: {type(exc).__name__}: {exc}")
                 ) from exc
 
+    @functools.cached_property
+    def limits(self) -> HttpLimits:
+        """The run's one HTTP stack (size cap, request deadline, circuit breaker), or one like it."""
+        shared = getattr(self.ctx, "limits", None)
+        if isinstance(shared, HttpLimits):
+            return shared
+        return HttpLimits(
+            self.options.connect_timeout, self.options.request_timeout, self.ctx.settings.max_response_bytes
+        )
+
     def _client(self) -> httpx.Client:
-        """A client through the run's one HTTP stack (size cap, request deadline, circuit breaker)."""
-        limits = getattr(self.ctx, "limits", None)
-        if not isinstance(limits, HttpLimits):
-            limits = HttpLimits(
-                self.options.connect_timeout,
-                self.options.request_timeout,
-                self.ctx.settings.max_response_bytes,
-            )
-        return limits.http_client()
+        return self.limits.http_client()
 
     def _observe(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
@@ -234,7 +238,8 @@ class FuzzSession:
     def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
         outcome = UnitOutcome(unit)
         try:
-            run = engine.execute(schema, time_left=left)
+            with capped_sessions(self.limits):  # schemathesis' own requests: the run's caps too
+                run = engine.execute(schema, time_left=left)
         except ToolError as exc:
             outcome.error = _redacted(exc, self.redactor)
             return outcome

@@ -130,3 +130,22 @@ def test_max_duration_ends_cleanly_and_cleans_up(tmp_path: Path) -> None:
     for scenario in report["scenarios"]:
         assert scenario["verdict"] == "pass" or "--max-duration" in scenario["message"], scenario
     assert report["test_data"]["leaked"] == 0
+
+
+def test_schemathesis_requests_are_capped_too(tmp_path: Path) -> None:
+    """The engine's own requests meet the size cap: a 100 MB answer is cut at the cap, not read whole."""
+    from conformance.fuzz import engine
+    from conformance.fuzz.transport import capped_sessions
+
+    profile = load_profile("klantinteracties-v1")
+    settings = Settings(fuzz_budget=1, fuzz_phases="coverage")
+    with faulty("huge") as server:
+        ctx = SimpleContext(settings, SchemeAuth("x" * 40), Redactor(), server.root_url, profile.spec_path)
+        session = FuzzSession(ctx)
+        schema = session._schema_for(("coverage",)).include(
+            func=lambda c: c.operation.label == "GET /partijen"
+        )
+        with capped_sessions(HttpLimits(1, 5, max_response_bytes=100_000)):
+            run = engine.execute(schema, time_left=60)
+    assert all(len(e.response_body or b"") <= 100_000 for e in run.exchanges)
+    assert any("larger than 100000 bytes" in str(error) for error in run.errors), run.errors
