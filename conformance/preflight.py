@@ -191,7 +191,7 @@ def run_preflight(client: Client, auth: AuthProvider, profile: Profile) -> Prefl
         return result
     result.suggestion = _suggest(client, auth, profile, probe)
     result.message = (
-        f"preflight: {root} does not serve the {profile.title} API: "
+        f"preflight: {root} does not serve the API of profile {profile.name}: "
         f"{probe.method} {probe.path} answered {result.found}"
         + (f"; {result.suggestion}" if result.suggestion else "")
     )

@@ -45,7 +45,7 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
     if scenarios:
         args.append(str(profile.scenarios_path))
     if settings.fuzz:
-        spec = resolve_spec(settings.spec, profile, report_dir / "contract")
+        spec = resolve_spec(settings.spec, profile, report_dir / "contract", http_limits(settings))
         settings = settings.with_overrides(spec=str(spec))
         args.append(str(spec))
     args += [

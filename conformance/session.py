@@ -116,10 +116,16 @@ class RunContext:
                 server.stop()
             raise
         client = Client(target, redactor=redactor, limits=limits)
-        if settings.skip_preflight:
-            preflight = skipped("--skip-preflight")
-        else:
-            preflight = run_preflight(client, auth, profile)
+        try:
+            if settings.skip_preflight:
+                preflight = skipped("--skip-preflight")
+            else:
+                preflight = run_preflight(client, auth, profile)
+        except BaseException:  # Ctrl-C during the probe: leave nothing running
+            client.close()
+            if server is not None:
+                server.stop()
+            raise
         recorder = RunRecorder()
         recorder.record_section("preflight", preflight.to_dict())
         generators = IdentifierGenerator(

@@ -76,7 +76,7 @@ def test_another_api_is_named() -> None:
     with running(make_app()) as base:  # the toy Items API under /api
         result = run_preflight(_client(base + "/api"), NoAuth(), PROFILE)
     assert result.failed and result.verdict is Verdict.ERROR
-    assert "does not serve the Klantinteracties API" in result.message
+    assert "does not serve the API of profile klantinteracties-v1" in result.message
     assert "did you mean --target-url" in result.message and "/api/klantinteracties/api/v1" in result.message
 
 

@@ -125,17 +125,17 @@ def test_pass_fail_and_error_outcomes_and_report(pytester: pytest.Pytester, toy:
     assert (pytester.path / "reports" / "evidence" / "KI-FAIL.json").is_file()
 
 
-def test_closed_port_stops_the_run_at_the_preflight(pytester: pytest.Pytester) -> None:
+def _run_against_closed_port(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
     port = free_port()  # nothing listens there once the probe socket is closed
     _write(pytester, "KI-E")
-    result = pytester.runpytest(
-        "--target-url",
-        f"http://127.0.0.1:{port}/api",
-        "--spec",
-        str(TOY_SPEC),
-        "--report-dir",
-        str(pytester.path / "r"),
-    )
+    return pytester.runpytest(
+        "--target-url", f"http://127.0.0.1:{port}/api", "--spec", str(TOY_SPEC),
+        "--report-dir", str(pytester.path / "r"), *extra,
+    )  # fmt: skip
+
+
+def test_closed_port_stops_the_run_at_the_preflight(pytester: pytest.Pytester) -> None:
+    result = _run_against_closed_port(pytester)
     result.assert_outcomes()  # nothing ran: the preflight stopped the run
     result.stdout.fnmatch_lines(["*klanten-conformance: preflight: the target * does not answer*"])
     report = json.loads((pytester.path / "r" / "conformance-report.json").read_text())
@@ -144,18 +144,7 @@ def test_closed_port_stops_the_run_at_the_preflight(pytester: pytest.Pytester) -
 
 
 def test_closed_port_without_preflight_gives_pytest_error(pytester: pytest.Pytester) -> None:
-    port = free_port()
-    _write(pytester, "KI-E")
-    result = pytester.runpytest(
-        "--target-url",
-        f"http://127.0.0.1:{port}/api",
-        "--spec",
-        str(TOY_SPEC),
-        "--report-dir",
-        str(pytester.path / "r"),
-        "--skip-preflight",
-        "true",
-    )
+    result = _run_against_closed_port(pytester, "--skip-preflight", "true")
     result.assert_outcomes(errors=1, failed=0)
     result.stdout.fnmatch_lines(["*could not evaluate the target: TargetError*"])
     report = json.loads((pytester.path / "r" / "conformance-report.json").read_text())
