@@ -34,7 +34,8 @@ class _Observer:
             self.collect_errors += 1
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.interrupted = True
+        # pytest.exit (a failed preflight under xdist) takes this path too; the report tells that exit.
+        self.interrupted = not excinfo.errisinstance(pytest.exit.Exception)
 
 
 def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tuple[list[str], Settings]:

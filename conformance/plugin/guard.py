@@ -65,9 +65,7 @@ class RunGuard:
         settings = state.settings
         self.deadline: float | None = None
         if is_worker(config):
-            shared = config.workerinput.get(WORKER_KEY, {})  # type: ignore[attr-defined]
-            self.stopped = shared.get("stopped")
-            self.deadline = shared.get("deadline")
+            self.deadline = config.workerinput.get(WORKER_KEY, {}).get("deadline")  # type: ignore[attr-defined]
         elif settings.max_duration is not None:
             self.deadline = time.time() + settings.max_duration
 
@@ -102,9 +100,6 @@ class RunGuard:
             return True
         return None
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if is_controller(self.config) and not self.config.option.collectonly:
-            self._open_and_check()
 
     # -- read-only ------------------------------------------------------------------------------
 
@@ -265,13 +260,24 @@ class XdistController:
 
     def __init__(self, guard: RunGuard) -> None:
         self.guard = guard
+        self.checked = False
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[WORKER_KEY] = {
-            "stopped": self.guard.stopped,
             "deadline": self.guard.deadline,
             "settings": _to_wire(self.guard.state.settings),
         }
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Before the first item is scheduled: the one preflight of the run, when it has conformance
+        items; a failure ends the session at once (the report is still written)."""
+        fuzz = self.guard.state.fuzz_spec
+        markers = (".scenario.yaml::", *((f"{fuzz.name}::",) if fuzz else ()))
+        if self.checked or not any(marker in i for i in ids for marker in markers):
+            return
+        self.checked = True
+        if self.guard._open_and_check():
+            pytest.exit("run stopped by the preflight", returncode=3)
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         payload = getattr(node, "workeroutput", {}).get(WORKER_KEY)
