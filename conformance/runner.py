@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from conformance import checks, jsonpath
+from conformance import checks, interrupt, jsonpath
 from conformance.auth import AuthMode, AuthProvider
 from conformance.client import Client, Reply
 from conformance.contract import ContractValidator
@@ -91,6 +91,7 @@ class ScenarioRunner:
             for name, value in scenario.vars:
                 state.variables[name] = render(value, self._resolver(state.variables))
             for step in scenario.steps:
+                interrupt.check()  # Ctrl-C stops between steps, never inside a request
                 try:
                     self._run_step(scenario, step, state, result)
                 except ConformanceFailure as exc:
@@ -245,10 +246,15 @@ class ScenarioRunner:
                 barrier.wait(timeout=30)  # start together; if the barrier breaks, start anyway
             return self._send(step, step.request, resolve)
 
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            futures = [pool.submit(one, index) for index in range(count)]
-        outcomes: list[tuple[Reply, Exchange]] = []
+        pool = ThreadPoolExecutor(max_workers=count)
+        futures = [pool.submit(one, index) for index in range(count)]
         problem: BaseException | None = None
+        try:
+            pool.shutdown(wait=True)
+        except KeyboardInterrupt as exc:  # Ctrl-C: let the requests in flight finish, clean up their records
+            problem = exc
+            pool.shutdown(wait=True)
+        outcomes: list[tuple[Reply, Exchange]] = []
         for future in futures:
             try:
                 outcomes.append(future.result())

@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from conformance import interrupt
 from conformance.client import HttpLimits
 
 _PATCH_LOCK = threading.Lock()
@@ -34,6 +35,8 @@ class CappedAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         breaker = self.limits.breaker
+        if interrupt.requested():  # Ctrl-C: send nothing more; the session's cleanup still runs
+            raise requests.exceptions.ConnectionError("interrupted (Ctrl-C)", request=request)
         if breaker.open:
             raise requests.exceptions.ConnectionError(breaker.reason, request=request)
         started = time.monotonic()

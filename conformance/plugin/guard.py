@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conformance import interrupt
 from conformance.config import Settings
 from conformance.errors import TargetError, ToolError
 from conformance.merge import merge, to_payload
@@ -100,7 +103,6 @@ class RunGuard:
             return True
         return None
 
-
     # -- read-only ------------------------------------------------------------------------------
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -145,8 +147,35 @@ class RunGuard:
             return f"not run: {ctx.client.breaker.reason}"
         return None
 
+    # -- Ctrl-C ---------------------------------------------------------------------------------
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if is_worker(self.config) or threading.current_thread() is not threading.main_thread():
+            return
+        interrupt.reset()
+        self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if interrupt.requested():
+            raise KeyboardInterrupt  # the second Ctrl-C: at once
+        interrupt.request()
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "\nklanten-conformance: stopping after the requests in flight, then cleaning up "
+                "(Ctrl-C again to stop at once)",
+                yellow=True,
+            )
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        previous = getattr(self, "_previous_handler", None)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        interrupt.reset()
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        interrupt.check()  # a requested stop ends the session before the next item
         if not _conformance_item(item):
             return
         reason = self._refusal()
