@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.faulty_server import faulty  # noqa: E402
+from tests.support.faulty_server import faulty
 
 
 def main() -> None:

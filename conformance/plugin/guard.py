@@ -98,6 +98,7 @@ class RunGuard:
             return None
         if not any(_conformance_item(item) for item in session.items):
             return None
+        self._catch_sigint()
         if self._open_and_check():
             session.testsfailed += 1
             return True
@@ -149,8 +150,9 @@ class RunGuard:
 
     # -- Ctrl-C ---------------------------------------------------------------------------------
 
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if is_worker(self.config) or threading.current_thread() is not threading.main_thread():
+    def _catch_sigint(self) -> None:
+        """Only for a session with conformance items, from the main thread (signal's rule)."""
+        if threading.current_thread() is not threading.main_thread():
             return
         interrupt.reset()
         self._previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
