@@ -68,7 +68,7 @@ class SchemeAuth:
     """``<scheme> <credential>``: DRF's ``Token <key>``, an OAuth-style ``Bearer <token>``, or (with
     an empty scheme) a bare header value."""
 
-    credential: str = field(repr=False)  # never in a traceback or a log line
+    credential: str = field(repr=False)  # never in a traceback or a repr
     scheme: str = "Token"
     header: str = "Authorization"
     has_credentials: bool = True
@@ -132,7 +132,7 @@ class ZgwJwtAuth:
     """
 
     client_id: str
-    secret: str = field(repr=False)
+    secret: str = field(repr=False)  # never in a traceback or a repr
     user_id: str = "klanten-conformance"
     user_representation: str = "klanten-conformance"
     header: str = "Authorization"

@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_settings(fuzz)
 
+    cleanup = commands.add_parser(
+        "cleanup",
+        help="Remove what an earlier run left on the target, found by its run tag.",
+        description="List the profile's tagged collection (e.g. partijen whose interneNotitie is "
+        "'klanten-conformance run ID') and delete every record of that run. Exit 0 when nothing is left.",
+    )
+    _add_settings(cleanup)
+
     validate = commands.add_parser("validate", help="Check scenario files; exit 2 on any format error.")
     validate.add_argument(
         "paths", nargs="*", type=Path, help="Files or folders (default: the shipped scenarios)."
@@ -186,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "run": _run,
         "fuzz": _fuzz,
+        "cleanup": _cleanup,
         "validate": _validate,
         "verify-bundle": _verify_bundle,
         "summary": _summary,
@@ -223,6 +232,15 @@ def _fuzz(args: argparse.Namespace) -> int:
 
     settings = _settings_from(args).with_overrides(fuzz=True)
     return run_suite(settings, args.pytest_args, scenarios=False)
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from conformance.runcmd import remove_leftovers
+
+    if not args.run_id or not (args.target_url or os.environ.get("KLANTEN_CONFORMANCE_TARGET_URL")):
+        print("klanten-conformance cleanup: give --run-id and --target-url", file=sys.stderr)
+        return int(ExitCode.USAGE_OR_FORMAT)
+    return remove_leftovers(_settings_from(args))
 
 
 def _validate(args: argparse.Namespace) -> int:

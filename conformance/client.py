@@ -3,14 +3,21 @@
 One ``httpx.Client`` serves the whole run (it is thread-safe, so parallel steps share it).
 Every exchange is recorded, redacted, as evidence. Network trouble becomes a ``TargetError``:
 the verdict is ``error`` (could not evaluate), never ``fail``.
+
+``GuardedTransport`` is the one HTTP stack of a run: every httpx client the suite makes (scenarios,
+preflight, the fuzzer's auth probe and cleanup, spec download) sends through it, so all of them
+share the response-size cap, an overall deadline per request (a slow drip cannot stretch a per-read
+timeout) and the run's ``CircuitBreaker`` (after a few consecutive refusals or timeouts the rest of
+the run fails fast with "target stopped answering" instead of waiting out every timeout).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +27,162 @@ from conformance.errors import ConfigError, TargetError
 from conformance.evidence import MAX_EVIDENCE_BODY, Exchange, Redactor
 
 USER_AGENT = "klanten-conformance"
+BREAKER_THRESHOLD = 3  # consecutive refusals/timeouts before the target counts as gone
+
+
+class ResponseTooLarge(httpx.TransportError):
+    """The body exceeded the run's response-size cap (not a sign that the target is gone)."""
+
+
+class TargetGone(httpx.TransportError):
+    """Not sent: the circuit breaker is open (the target stopped answering earlier in the run)."""
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The whole request (connect, headers and body) took longer than its overall deadline."""
+
+
+class CircuitBreaker:
+    """Counts consecutive transport failures; once open, every further request fails at once.
+
+    Thread-safe. A response that came back completely closes the count again; the breaker never
+    opens on an HTTP status (a 500 is an answer), only on refusals, resets and timeouts.
+    """
+
+    def __init__(self, threshold: int = BREAKER_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._failures = 0
+        self._last = ""
+        self._lock = threading.Lock()
+
+    @property
+    def open(self) -> bool:
+        return self.threshold > 0 and self._failures >= self.threshold
+
+    @property
+    def reason(self) -> str:
+        return f"target stopped answering ({self._failures} consecutive transport errors, last: {self._last})"
+
+    def check(self) -> None:
+        """Raise ``TargetError`` when open (checked before each item)."""
+        if self.open:
+            raise TargetError(self.reason)
+
+    def failure(self, what: str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._last = what
+
+    def success(self) -> None:
+        with self._lock:
+            if not self.open:
+                self._failures = 0
+
+
+# Transport failures that suggest the target is gone (an HTTP status never does).
+_GONE_SIGNS = (httpx.TimeoutException, httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+class _GuardedStream(httpx.SyncByteStream):
+    """The response body, cut off by size (raw bytes) and by the request's overall deadline."""
+
+    def __init__(
+        self, inner: httpx.SyncByteStream, *, limit: int, deadline: float, breaker: CircuitBreaker, label: str
+    ) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._deadline = deadline
+        self._breaker = breaker
+        self._label = label
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        try:
+            for chunk in self._inner:
+                size += len(chunk)
+                if size > self._limit:
+                    raise ResponseTooLarge(f"{self._label}: response larger than {self._limit} bytes")
+                if time.monotonic() > self._deadline:
+                    raise DeadlineExceeded(f"{self._label}: no complete response within the request deadline")
+                yield chunk
+        except _GONE_SIGNS as exc:
+            self._breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
+            raise
+        self._breaker.success()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport with the run's caps; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        max_response_bytes: int,
+        request_deadline: float,
+        breaker: CircuitBreaker | None = None,
+        inner: httpx.BaseTransport | None = None,
+        verify: bool = True,
+    ) -> None:
+        self.max_response_bytes = max_response_bytes
+        self.request_deadline = request_deadline
+        self.breaker = breaker or CircuitBreaker()
+        self._inner = inner or httpx.HTTPTransport(verify=verify)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        label = f"{request.method} {request.url}"
+        if self.breaker.open:
+            raise TargetGone(self.breaker.reason)
+        deadline = time.monotonic() + self.request_deadline
+        try:
+            response = self._inner.handle_request(request)
+        except _GONE_SIGNS as exc:
+            self.breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
+            raise
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _GuardedStream(
+            response.stream,
+            limit=self.max_response_bytes,
+            deadline=deadline,
+            breaker=self.breaker,
+            label=label,
+        )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """The caps every client of a run shares (built once per run from the settings)."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    max_response_bytes: int = 5 * 1024 * 1024
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+
+    @property
+    def request_deadline(self) -> float:
+        """Overall time one request may take: connect plus two read timeouts (headers, body)."""
+        return self.connect_timeout + 2 * self.read_timeout
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """A plain ``httpx.Client`` with these caps: timeouts, size cap, deadline, breaker, no redirects."""
+        kwargs.setdefault("follow_redirects", False)
+        return httpx.Client(
+            timeout=httpx.Timeout(self.read_timeout, connect=self.connect_timeout),
+            transport=GuardedTransport(
+                max_response_bytes=self.max_response_bytes,
+                request_deadline=self.request_deadline,
+                breaker=self.breaker,
+            ),
+            **kwargs,
+        )
+
+
 _UNPARSED = object()  # Reply.json() has not run yet (None is a valid JSON body)
 
 
@@ -67,18 +230,22 @@ class Client:
         *,
         redactor: Redactor,
         connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        read_timeout: float = 10.0,
         max_response_bytes: int = 5 * 1024 * 1024,
+        limits: HttpLimits | None = None,
     ) -> None:
         self.root_url = root_url.rstrip("/")
         self.redactor = redactor
-        self.max_response_bytes = max_response_bytes
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            follow_redirects=False,
+        self.limits = limits or HttpLimits(connect_timeout, read_timeout, max_response_bytes)
+        self.max_response_bytes = self.limits.max_response_bytes
+        self._http = self.limits.http_client(
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self.limits.breaker
 
     def close(self) -> None:
         self._http.close()
@@ -154,8 +321,15 @@ class Client:
                 headers = streamed.headers
                 status = streamed.status_code
                 http_request = streamed.request
+        except DeadlineExceeded as exc:
+            raise TargetError(
+                f"{label}: timed out: no complete response within the request deadline of "
+                f"{self.limits.request_deadline:g}s (a slow or dripping answer)"
+            ) from exc
         except httpx.TimeoutException as exc:
             raise TargetError(f"{label}: timed out ({type(exc).__name__})") from exc
+        except (ResponseTooLarge, TargetGone) as exc:
+            raise TargetError(f"{label}: {exc}" if isinstance(exc, TargetGone) else str(exc)) from exc
         except TargetError:
             raise
         except Exception as exc:  # transport-level trouble of any kind (httpx, httpcore, ssl, h11)

@@ -103,7 +103,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
     ),
     Option("connect_timeout", "Seconds to wait for a connection (default 5).", convert=float, metavar="S"),
-    Option("read_timeout", "Seconds to wait for a response (default 30).", convert=float, metavar="S"),
+    Option(
+        "read_timeout",
+        "Seconds to wait for each read of a response (default 10); a whole request may take at most "
+        "connect + 2 x read timeout.",
+        convert=float,
+        metavar="S",
+    ),
     Option(
         "max_response_bytes",
         "Largest response body read; larger is a target error (default 5 MiB).",
@@ -180,6 +186,28 @@ OPTIONS: tuple[Option, ...] = (
         "Also write conformance-bundle.zip (reports, evidence, contract, scenarios, SHA-256 manifest).",
         convert=_bool,
         metavar="BOOL",
+        bare=True,
+    ),
+    Option(
+        "skip_preflight",
+        "Do not probe the target before the run (for a target that cannot answer the probe).",
+        convert=_bool,
+        metavar="BOOL",
+        bare=True,
+    ),
+    Option(
+        "max_duration",
+        "Wall-time budget of the whole run in seconds; what has not started by then is reported as "
+        "error, cleanups still run (default: none).",
+        convert=float,
+        metavar="S",
+    ),
+    Option(
+        "read_only",
+        "Run only scenarios and fuzz operations that create nothing (for production-like targets).",
+        convert=_bool,
+        metavar="BOOL",
+        bare=True,
     ),
 )
 OPTIONS_BY_NAME = {o.name: o for o in OPTIONS}
@@ -191,14 +219,14 @@ class Settings:
 
     target_url: str | None = None
     profile: str = DEFAULT_PROFILE
-    token: str | None = None
-    auth_header: str | None = None
+    token: str | None = field(default=None, repr=False)  # secrets never in a repr or traceback
+    auth_header: str | None = field(default=None, repr=False)
     jwt_client_id: str | None = None
-    jwt_secret: str | None = None
+    jwt_secret: str | None = field(default=None, repr=False)
     spec: str | None = None
     report_dir: Path = Path("reports")
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = 10.0
     max_response_bytes: int = 5 * 1024 * 1024
     reference_variant: str = "reference"
     bsn_range: tuple[int, int] = (999_900_000, 999_999_999)
@@ -213,6 +241,9 @@ class Settings:
     waivers: Path | None = None
     bundle: bool = False
     strict: bool = False
+    skip_preflight: bool = False
+    max_duration: float | None = None
+    read_only: bool = False
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)

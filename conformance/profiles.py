@@ -27,6 +27,42 @@ class AuthScheme:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """The profile's cheap preflight request: an operation any server of the API answers.
+
+    ``statuses`` are the answers that prove the API is there (a list answering 200, or a refusal
+    with a JSON body); ``json_keys`` must all be in a 200 body (e.g. the pagination envelope).
+    """
+
+    method: str = "GET"
+    path: str = "/"
+    query: tuple[tuple[str, str], ...] = ()
+    statuses: frozenset[int] = frozenset({200, 401, 403})
+    json_keys: tuple[str, ...] = ()
+    version_header: str = "API-version"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Probe:
+        return cls(
+            method=str(data.get("method", "GET")).upper(),
+            path=str(data["path"]),
+            query=tuple((str(k), str(v)) for k, v in (data.get("query") or {}).items()),
+            statuses=frozenset(int(s) for s in data.get("statuses", (200, 401, 403))),
+            json_keys=tuple(str(k) for k in data.get("json_keys", ())),
+            version_header=str(data.get("version_header", "API-version")),
+        )
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """Where scenarios put the run tag: a free-text ``field`` of the records in ``collection``."""
+
+    collection: str
+    field: str
+    not_tagged: str = ""  # what cannot carry the tag (said in every report)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One API flavour the suite can test."""
 
@@ -49,6 +85,8 @@ class Profile:
     status_policy: StatusPolicy = field(default_factory=StatusPolicy)
     problem_policy: ProblemPolicy | None = None
     source: Path | None = None  # the profile file (findings judged by its policies cite it)
+    probe: Probe | None = None  # the preflight request; None: preflight only checks that it answers
+    tagging: Tagging | None = None  # where created records carry the run id; None: nowhere
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -76,6 +114,8 @@ class Profile:
                 status_policy=StatusPolicy.from_data(data.get("implicit_error_statuses"), source=str(source)),
                 problem_policy=ProblemPolicy.from_data(data.get("problem_details"), source=str(source)),
                 source=source,
+                probe=Probe.from_dict(data["preflight"]) if data.get("preflight") else None,
+                tagging=Tagging(**data["tagging"]) if data.get("tagging") else None,
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -21,6 +21,8 @@ from conformance import __version__
 from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.evidence import Redactor
+from conformance.hygiene import data_account
+from conformance.profiles import Tagging
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import ExitCode, Verdict, exit_code_for, verdict_for_exit, worst
 
@@ -45,6 +47,8 @@ class RunRecorder:
     scenarios_in_scope: bool = True  # False for a contract-only (``fuzz``) run
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor, repr=False)  # the run's: sections are scrubbed
+    # Set when the run was stopped before judging (failed preflight): every requirement gets it.
+    aborted: tuple[Verdict, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_scenario(self, result: ScenarioResult) -> None:
@@ -161,6 +165,9 @@ def requirement_verdicts(
             note = requirement.profiles[profile].note
             out.append(RequirementVerdict(requirement, Verdict.NOT_APPLICABLE, ids, note or "not applicable"))
             continue
+        if recorder.aborted is not None:
+            out.append(RequirementVerdict(requirement, recorder.aborted[0], ids, recorder.aborted[1]))
+            continue
         if requirement.verified_by == "contract":
             verdict, reason = _contract_verdict(requirement, recorder)
             out.append(RequirementVerdict(requirement, verdict, ids, reason))
@@ -229,6 +236,7 @@ def judge(
     report: dict[str, Any] = {
         "requirements": [r.to_dict(strict) for r in rows],
         "strict": strict,
+        "aborted": recorder.aborted is not None,
         "partial": partial,
         "not_run": not_run,
     }
@@ -238,6 +246,8 @@ def judge(
 
 def exit_code_of(report: dict[str, Any]) -> ExitCode:
     """The exit code a report's requirement rows give (also after a waiver post-pass)."""
+    if report.get("aborted"):  # stopped before judging (failed preflight): a target problem
+        return ExitCode.TARGET_OR_TOOL_ERROR
     strict = bool(report.get("strict"))
     verdicts = (
         verdict_for_exit(Verdict(r["verdict"]), r["level"], strict=strict) for r in report["requirements"]
@@ -254,6 +264,7 @@ def build_report(
     spec_path: Path,
     extra: dict[str, Any] | None = None,
     strict: bool = False,
+    tagging: Tagging | None = None,
 ) -> dict[str, Any]:
     """The JSON report as a dict (written by ``write_report``); ``strict`` makes SHOULD failures fatal."""
     judged = judge(catalogue, profile, recorder, strict=strict)
@@ -269,6 +280,7 @@ def build_report(
         "finished_at": _now(),
         "exit_code": judged["exit_code"],
         "strict": strict,
+        "aborted": judged["aborted"],
         "partial": judged["partial"],
         "not_run": judged["not_run"],
         "requirements": judged["requirements"],
@@ -281,6 +293,7 @@ def build_report(
             "succeeded": sum(1 for c in cleanups if c.ok),
             "failed": sum(1 for c in cleanups if not c.ok),
         },
+        "test_data": data_account(cleanups, (recorder.sections.get("fuzz") or {}).get("cleanup"), tagging),
         "totals": {
             "requirements": dict(Counter(r["verdict"] for r in judged["requirements"])),
             "scenarios": dict(Counter(s.verdict.value for s in scenarios)),
@@ -340,6 +353,12 @@ def terminal_table(report: dict[str, Any]) -> str:
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"
         + (f", {cleanup['failed']} FAILED (test data may be left on the target)" if cleanup["failed"] else "")
     )
+    data = report.get("test_data")
+    if data is not None:
+        lines.append(
+            f"test data: {data['created']} created, {data['deleted']} deleted, {data['leaked']} leaked"
+            + "".join(f"\n  LEFT ON THE TARGET: {url}" for url in data["leaked_urls"])
+        )
     fuzz = report["sections"].get("fuzz") or {}
     if fuzz.get("cleanup"):
         left = len(fuzz["cleanup"]["failed"])

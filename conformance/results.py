@@ -48,9 +48,16 @@ class CleanupRecord:
     status: int | None
     ok: bool
     error: str | None = None
+    url: str | None = None  # the record's address (what is left on the target when not ok)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"description": self.description, "status": self.status, "ok": self.ok, "error": self.error}
+        return {
+            "description": self.description,
+            "status": self.status,
+            "ok": self.ok,
+            "error": self.error,
+            "url": self.url,
+        }
 
 
 @dataclass

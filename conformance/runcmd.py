@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from conformance.config import Settings
+from conformance.errors import ToolError
 from conformance.plugin import PresetSettings
 from conformance.report import REPORT_NAME
 from conformance.resources import data_root, package_file
-from conformance.session import resolve_spec
+from conformance.session import http_limits, resolve_spec
 from conformance.verdicts import ExitCode
 
 
@@ -33,7 +34,8 @@ class _Observer:
             self.collect_errors += 1
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.interrupted = True
+        # pytest.exit (a failed preflight under xdist) takes this path too; the report tells that exit.
+        self.interrupted = not excinfo.errisinstance(pytest.exit.Exception)
 
 
 def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tuple[list[str], Settings]:
@@ -44,7 +46,7 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
     if scenarios:
         args.append(str(profile.scenarios_path))
     if settings.fuzz:
-        spec = resolve_spec(settings.spec, profile, report_dir / "contract")
+        spec = resolve_spec(settings.spec, profile, report_dir / "contract", http_limits(settings))
         settings = settings.with_overrides(spec=str(spec))
         args.append(str(spec))
     args += [
@@ -60,6 +62,9 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
         "junit_suite_name=klanten-conformance",
     ]
     extra = [a for a in extra if a != "--"] if extra[:1] == ["--"] else extra
+    parallel = any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in extra)
+    if parallel and not any(a.startswith(("--dist", "-d")) for a in extra):
+        args.append("--dist=loadfile")  # one fuzz session per contract file: its units stay on one worker
     return args + extra, settings
 
 
@@ -80,3 +85,33 @@ def run_suite(settings: Settings, extra: list[str], *, scenarios: bool) -> int:
         return int(ExitCode.TARGET_OR_TOOL_ERROR)
     report = json.loads(report_path.read_text(encoding="utf-8"))
     return int(report["exit_code"])
+
+
+def remove_leftovers(settings: Settings) -> int:
+    """``cleanup --run-id``: find the run's tagged records and delete them; 0 when none is left."""
+    from conformance.client import Client
+    from conformance.evidence import Redactor
+    from conformance.hygiene import find_leftovers, remove, run_tag
+
+    profile = settings.load_profile()
+    auth = settings.auth_provider(profile)
+    redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
+    client = Client(str(settings.target_url), redactor=redactor, limits=http_limits(settings))
+    try:
+        found = find_leftovers(client, auth, profile, settings.run_id)
+        records = remove(client, auth, found)
+    except ToolError as exc:
+        sys.stderr.write(f"klanten-conformance cleanup: {redactor.text(str(exc))}\n")
+        return int(ExitCode.TARGET_OR_TOOL_ERROR)
+    finally:
+        client.close()
+    for record in records:
+        sys.stdout.write(
+            f"{'removed' if record.ok else 'FAILED '} {record.url} ({record.status or record.error})\n"
+        )
+    left = [r for r in records if not r.ok]
+    sys.stdout.write(
+        f"{len(found)} record(s) tagged '{run_tag(settings.run_id)}', {len(records) - len(left)} removed, "
+        f"{len(left)} left\n"
+    )
+    return int(ExitCode.TARGET_OR_TOOL_ERROR if left else ExitCode.CONFORMANT)

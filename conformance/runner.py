@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from conformance import checks, jsonpath
+from conformance import checks, interrupt, jsonpath
 from conformance.auth import AuthMode, AuthProvider
 from conformance.client import Client, Reply
 from conformance.contract import ContractValidator
@@ -105,6 +105,7 @@ class ScenarioRunner:
             for name, value in scenario.vars:
                 state.variables[name] = render(value, self._resolver(state.variables))
             for step in scenario.steps:
+                interrupt.check()  # Ctrl-C stops between steps, never inside a request
                 try:
                     self._run_step(scenario, step, state, result)
                 except ConformanceFailure as exc:
@@ -125,6 +126,8 @@ class ScenarioRunner:
         except Exception as exc:  # a bug in the tool must not look like a conformance verdict
             detail = "".join(traceback.format_exception_only(exc)).strip()
             self._finish(result, Verdict.ERROR, f"internal error: {detail}", exc)
+        except KeyboardInterrupt as exc:  # cleaned up below; the caller records it and stops the run
+            self._finish(result, Verdict.ERROR, "interrupted (Ctrl-C) before the scenario finished", exc)
         finally:
             self._cleanup(state, result)
             result.duration_s = time.perf_counter() - started
@@ -279,10 +282,15 @@ class ScenarioRunner:
                 barrier.wait(timeout=30)  # start together; if the barrier breaks, start anyway
             return self._send(step, step.request, resolve)
 
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            futures = [pool.submit(one, index) for index in range(count)]
-        outcomes: list[tuple[Reply, Exchange]] = []
+        pool = ThreadPoolExecutor(max_workers=count)
+        futures = [pool.submit(one, index) for index in range(count)]
         problem: BaseException | None = None
+        try:
+            pool.shutdown(wait=True)
+        except KeyboardInterrupt as exc:  # Ctrl-C: let the requests in flight finish, clean up their records
+            problem = exc
+            pool.shutdown(wait=True)
+        outcomes: list[tuple[Reply, Exchange]] = []
         for future in futures:
             try:
                 outcomes.append(future.result())
@@ -347,11 +355,14 @@ class ScenarioRunner:
                     headers=headers,
                 )
             except ToolError as exc:
-                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc)))
+                url = pending.path
+                if not url.startswith(("http://", "https://")):
+                    url = f"{self.ctx.client.root_url}/{url.lstrip('/')}"
+                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc), url=url))
                 continue
             result.exchanges.append(exchange)
             ok = reply.status in CLEANUP_OK
-            result.cleanups.append(CleanupRecord(pending.description, reply.status, ok))
+            result.cleanups.append(CleanupRecord(pending.description, reply.status, ok, url=exchange.url))
 
 
 def _render_expect(expect: Expect, resolve: Callable[[str], Any]) -> Expect:

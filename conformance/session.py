@@ -18,12 +18,13 @@ import httpx
 
 from conformance.auth import AuthMode, AuthProvider
 from conformance.catalogue import Catalogue, load_catalogues
-from conformance.client import Client
+from conformance.client import Client, HttpLimits
 from conformance.config import Settings
 from conformance.contract import ContractValidator
 from conformance.errors import ConfigError, TargetError
 from conformance.evidence import Redactor
 from conformance.generators import IdentifierGenerator
+from conformance.preflight import PreflightResult, run_preflight, skipped
 from conformance.profiles import Profile
 from conformance.report import RunRecorder
 from conformance.runner import RunnerContext
@@ -34,14 +35,26 @@ if TYPE_CHECKING:
     from conformance.reference.server import ReferenceServer
 
 
-def resolve_spec(spec: str | None, profile: Profile, download_dir: Path) -> Path:
+def http_limits(settings: Settings) -> HttpLimits:
+    """The caps every HTTP client of the run shares (one breaker per run)."""
+    return HttpLimits(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_response_bytes=settings.max_response_bytes,
+    )
+
+
+def resolve_spec(
+    spec: str | None, profile: Profile, download_dir: Path, limits: HttpLimits | None = None
+) -> Path:
     """The local contract file: the profile's, a given path, or a URL downloaded once."""
     if not spec:
         return profile.spec_path
     if spec.startswith(("http://", "https://")):
         try:
-            response = httpx.get(spec, timeout=30, follow_redirects=True)
-            response.raise_for_status()
+            with (limits or HttpLimits()).http_client(follow_redirects=True) as http:
+                response = http.get(spec)
+                response.raise_for_status()
         except httpx.HTTPError as exc:
             raise TargetError(f"cannot download the contract {spec}: {exc}") from exc
         download_dir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +94,12 @@ class RunContext:
     catalogue: Catalogue
     recorder: RunRecorder
     server: ReferenceServer | None = None
+    preflight: PreflightResult | None = None
+
+    @property
+    def limits(self) -> HttpLimits:
+        """The caps (and circuit breaker) every HTTP client of this run shares."""
+        return self.client.limits
 
     @classmethod
     def open(cls, settings: Settings) -> RunContext:
@@ -107,22 +126,29 @@ class RunContext:
                 target_url=server.root_for(api.name), auth_header=None, **credentials
             )
         target = str(settings.target_url)
+        limits = http_limits(settings)
         try:
             auth = settings.auth_provider(profile)
             redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets(), *_userinfo(target)])
-            spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract")
+            spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract", limits)
             contract = ContractValidator.for_profile(spec_path, target, redactor, profile)
         except BaseException:
             if server is not None:
                 server.stop()
             raise
-        client = Client(
-            target,
-            redactor=redactor,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            max_response_bytes=settings.max_response_bytes,
-        )
+        client = Client(target, redactor=redactor, limits=limits)
+        try:
+            if settings.skip_preflight:
+                preflight = skipped("--skip-preflight")
+            else:
+                preflight = run_preflight(client, auth, profile)
+        except BaseException:  # Ctrl-C during the probe: leave nothing running
+            client.close()
+            if server is not None:
+                server.stop()
+            raise
+        recorder = RunRecorder()
+        recorder.record_section("preflight", preflight.to_dict())
         generators = IdentifierGenerator(
             settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
         )
@@ -145,6 +171,7 @@ class RunContext:
             catalogue=catalogue,
             recorder=recorder,
             server=server,
+            preflight=preflight,
         )
 
     def runner_context(self) -> RunnerContext:

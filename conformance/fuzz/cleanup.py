@@ -131,13 +131,14 @@ class ResourceTracker:
 
 def _delete(client: httpx.Client, url: str, redactor: Redactor) -> CleanupRecord:
     description = redactor.text(f"DELETE {url}")
+    address = redactor.text(url)
     try:
         response = client.delete(url)
     except httpx.HTTPError as exc:
-        return CleanupRecord(description, None, False, redactor.text(f"{type(exc).__name__}: {exc}"))
+        return CleanupRecord(description, None, False, redactor.text(f"{type(exc).__name__}: {exc}"), address)
     ok = 200 <= response.status_code < 300 or response.status_code in GONE
     error = None if ok else redactor.text(response.text[:300])
-    return CleanupRecord(description, response.status_code, ok, error)
+    return CleanupRecord(description, response.status_code, ok, error, address)
 
 
 @dataclass

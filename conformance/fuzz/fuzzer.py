@@ -8,6 +8,7 @@ and ``finish`` deletes what was created and writes the ``fuzz`` report section.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from conformance.auth import AuthMode
+from conformance.client import HttpLimits
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz import authcheck, engine, formats, scope
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
@@ -38,6 +40,7 @@ from conformance.fuzz.options import (
     FuzzOptions,
 )
 from conformance.fuzz.requestlog import RequestLog
+from conformance.fuzz.transport import capped_sessions
 from conformance.results import ContractFinding
 
 AUTH_UNIT = "auth"
@@ -173,9 +176,18 @@ class FuzzSession:
                 self.ctx.recorder.record_contract_error(self.requirements(), str(error))
                 raise error from exc
 
+    @functools.cached_property
+    def limits(self) -> HttpLimits:
+        """The run's one HTTP stack (size cap, request deadline, circuit breaker), or one like it."""
+        shared = getattr(self.ctx, "limits", None)
+        if isinstance(shared, HttpLimits):
+            return shared
+        return HttpLimits(
+            self.options.connect_timeout, self.options.request_timeout, self.ctx.settings.max_response_bytes
+        )
+
     def _client(self) -> httpx.Client:
-        timeout = httpx.Timeout(self.options.request_timeout, connect=self.options.connect_timeout)
-        return httpx.Client(timeout=timeout, follow_redirects=False)
+        return self.limits.http_client()
 
     def _observe(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
@@ -278,7 +290,8 @@ class FuzzSession:
     def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
         outcome = UnitOutcome(unit)
         try:
-            run = engine.execute(schema, time_left=left)
+            with capped_sessions(self.limits):  # schemathesis' own requests: the run's caps too
+                run = engine.execute(schema, time_left=left)
         except ToolError as exc:
             outcome.error = self.redactor.exception(exc)
             return outcome

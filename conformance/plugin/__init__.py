@@ -18,6 +18,12 @@ from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
 from conformance.plugin import progress
+from conformance.plugin.guard import (
+    RunGuard,
+    XdistController,
+    is_worker,
+    worker_settings,
+)
 from conformance.plugin.items import ScenarioFile, ScenarioItem
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
 from conformance.report import RunRecorder, build_report, terminal_table, write_report
@@ -77,7 +83,16 @@ def pytest_configure(config: pytest.Config) -> None:
         waivers = load_waivers(settings.waivers) if settings.waivers else None
     except ToolError as exc:
         raise pytest.UsageError(f"klanten-conformance: {exc}") from exc
-    config.stash[STATE_KEY] = PluginState(settings, fuzz_spec=_fuzz_spec(settings), waivers=waivers)
+    settings = worker_settings(config, settings)  # xdist: the controller's settings, preflight done
+    if settings.max_duration is not None:  # fuzzing lives inside the run's budget
+        settings = settings.with_overrides(fuzz_max_time=min(settings.fuzz_max_time, settings.max_duration))
+    state = PluginState(settings, fuzz_spec=_fuzz_spec(settings), waivers=waivers)
+    config.stash[STATE_KEY] = state
+    guard = RunGuard(state, config)
+    config.pluginmanager.register(guard, "klanten-conformance-guard")
+    if not is_worker(config) and config.pluginmanager.hasplugin("xdist"):
+        # xdist's own configure runs last, so whether this becomes a controller is not known yet.
+        config.pluginmanager.register(XdistController(guard), "klanten-conformance-xdist")
     progress.install(config)
 
 
@@ -124,15 +139,18 @@ def _record_not_run(state: PluginState, recorder: RunRecorder) -> None:
         if item.result is None and not any(item is other for other, _ in state.not_run):
             recorder.record_not_run(item.scenario.id, item.scenario.verifies, "not executed")
     # A run that collected no scenario at all is contract-only (``klanten-conformance fuzz``).
-    recorder.scenarios_in_scope = bool(state.scenario_items or state.not_run)
+    recorder.scenarios_in_scope = bool(state.scenario_items or state.not_run or recorder.scenarios)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)  # after pytest's own teardown (fuzz cleanup, also after Ctrl-C)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(STATE_KEY, None)
     if state is None or state.context_ is None:
         return
     ctx = state.context_
+    if is_worker(session.config):  # the controller writes the report (guard shipped the results)
+        ctx.close()
+        return
     try:
         _record_not_run(state, ctx.recorder)
         report = build_report(
@@ -145,6 +163,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             spec_path=ctx.spec_path,
             extra={"run_id": ctx.settings.run_id, "seed": ctx.settings.seed},
             strict=ctx.settings.strict,
+            tagging=ctx.profile.tagging,
         )
         if state.waivers is not None:
             today = datetime.datetime.now(datetime.UTC).date()

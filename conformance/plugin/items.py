@@ -100,6 +100,8 @@ class ScenarioItem(pytest.Item):
         result = ScenarioRunner(ctx.runner_context()).run(self.scenario)
         self.result = result
         ctx.recorder.record_scenario(result)
+        if isinstance(result.failure, KeyboardInterrupt):  # Ctrl-C: cleaned up and recorded; now stop
+            raise result.failure
         self._attach_evidence(result)
         if result.verdict is Verdict.ERROR and result.failure is not None:
             # pytest renders setup errors with a traceback, not repr_failure: keep it to the summary.

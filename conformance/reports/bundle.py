@@ -48,6 +48,7 @@ def run_record(recorder: RunRecorder, *, profile: str, catalogues: Iterable[str]
         ],
         "scenarios_in_scope": recorder.scenarios_in_scope,
         "sections": dict(recorder.sections),
+        "aborted": None if recorder.aborted is None else [recorder.aborted[0].value, recorder.aborted[1]],
     }
 
 
@@ -65,6 +66,8 @@ def recorder_from(record: dict[str, Any]) -> RunRecorder:
         recorder.record_not_run(raw["id"], raw["verifies"], raw["reason"])
     recorder.scenarios_in_scope = record["scenarios_in_scope"]
     recorder.sections.update(record["sections"])
+    if record.get("aborted"):
+        recorder.aborted = (Verdict(record["aborted"][0]), record["aborted"][1])
     return recorder
 
 

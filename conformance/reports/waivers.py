@@ -147,6 +147,8 @@ def apply_waivers(
             row["verdict"] = Verdict.WAIVED.value
             row["waiver"] = next(s["waiver"] for s in related if "waiver" in s)
     problems = [f"waiver expired on {w.expires.isoformat()}: {w.describe()}" for w in expired]
+    if report.get("aborted"):  # nothing was judged, so no waiver can be shown stale
+        stale = []
     problems += [f"stale waiver (no failure matches it): {w.describe()}" for w in stale]
     report["waivers"] = {
         "file": file,
@@ -158,7 +160,7 @@ def apply_waivers(
     report["totals"]["requirements"] = dict(Counter(r["verdict"] for r in report["requirements"]))
     report["totals"]["scenarios"] = dict(Counter(s["verdict"] for s in report["scenarios"]))
     code = exit_code_of(report)
-    if problems:  # an expired or stale waiver fails the run, like a failure would
+    if problems and not report.get("aborted"):  # an expired or stale waiver fails the run
         code = ExitCode.NON_CONFORMANT
     report["exit_code"] = int(code)
     return report

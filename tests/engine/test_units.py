@@ -284,7 +284,7 @@ def test_precedence_cli_env_file_default() -> None:
     settings = resolve({"target_url": "http://cli/"}, env, file)
     assert settings.target_url == "http://cli"
     assert settings.read_timeout == 7.0 and settings.connect_timeout == 2
-    assert resolve({}, {}, {}).read_timeout == 30.0
+    assert resolve({}, {}, {}).read_timeout == 10.0
     assert resolve({}, env, file).target_url == "http://env"
 
 

@@ -128,6 +128,8 @@ def test_unreachable_target_is_an_error_on_every_item(pytester: pytest.Pytester)
         "some-token-value",
         "--report-dir",
         str(pytester.path / "reports"),
+        "--skip-preflight",  # the fuzz items' own handling, not the preflight's (tests/faults)
+        "true",
     )
     outcomes = result.parseoutcomes()
     assert outcomes.get("errors") == 2, result.stdout.str()

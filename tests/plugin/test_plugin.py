@@ -52,6 +52,8 @@ def _args(pytester: pytest.Pytester, toy: str) -> list[str]:
         str(pytester.path / "reports"),
         "-p",
         "no:cacheprovider",
+        "--skip-preflight",  # the toy API is not the profile's API; its scenarios still run
+        "true",
     ]
 
 
@@ -123,17 +125,26 @@ def test_pass_fail_and_error_outcomes_and_report(pytester: pytest.Pytester, toy:
     assert (pytester.path / "reports" / "evidence" / "KI-FAIL.json").is_file()
 
 
-def test_closed_port_gives_pytest_error(pytester: pytest.Pytester) -> None:
+def _run_against_closed_port(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
     port = free_port()  # nothing listens there once the probe socket is closed
     _write(pytester, "KI-E")
-    result = pytester.runpytest(
-        "--target-url",
-        f"http://127.0.0.1:{port}/api",
-        "--spec",
-        str(TOY_SPEC),
-        "--report-dir",
-        str(pytester.path / "r"),
-    )
+    return pytester.runpytest(
+        "--target-url", f"http://127.0.0.1:{port}/api", "--spec", str(TOY_SPEC),
+        "--report-dir", str(pytester.path / "r"), *extra,
+    )  # fmt: skip
+
+
+def test_closed_port_stops_the_run_at_the_preflight(pytester: pytest.Pytester) -> None:
+    result = _run_against_closed_port(pytester)
+    result.assert_outcomes()  # nothing ran: the preflight stopped the run
+    result.stdout.fnmatch_lines(["*klanten-conformance: preflight: the target * does not answer*"])
+    report = json.loads((pytester.path / "r" / "conformance-report.json").read_text())
+    assert report["exit_code"] == 3
+    assert {r["verdict"] for r in report["requirements"]} <= {"error", "not-applicable"}
+
+
+def test_closed_port_without_preflight_gives_pytest_error(pytester: pytest.Pytester) -> None:
+    result = _run_against_closed_port(pytester, "--skip-preflight", "true")
     result.assert_outcomes(errors=1, failed=0)
     result.stdout.fnmatch_lines(["*could not evaluate the target: TargetError*"])
     report = json.loads((pytester.path / "r" / "conformance-report.json").read_text())
@@ -146,6 +157,7 @@ def test_environment_supplies_settings(
     monkeypatch.setenv("KLANTEN_CONFORMANCE_TARGET_URL", toy)
     monkeypatch.setenv("KLANTEN_CONFORMANCE_TOKEN", TOKEN)
     monkeypatch.setenv("KLANTEN_CONFORMANCE_SPEC", str(TOY_SPEC))
+    monkeypatch.setenv("KLANTEN_CONFORMANCE_SKIP_PREFLIGHT", "true")
     _write(pytester, "KI-ENV")
     result = pytester.runpytest("--report-dir", str(pytester.path / "r"))
     result.assert_outcomes(passed=1)
@@ -155,6 +167,7 @@ def test_ini_supplies_settings_and_cli_wins(pytester: pytest.Pytester, toy: str)
     pytester.makeini(
         f"[pytest]\nklanten_conformance_target_url = http://127.0.0.1:1/nothing\n"
         f"klanten_conformance_spec = {TOY_SPEC}\nklanten_conformance_token = {TOKEN}\n"
+        "klanten_conformance_skip_preflight = true\n"
     )
     _write(pytester, "KI-INI")
     result = pytester.runpytest("--target-url", toy, "--report-dir", str(pytester.path / "r"))

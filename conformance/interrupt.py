@@ -1,0 +1,31 @@
+"""Ctrl-C as a request to stop at the next safe point, so no record is created without being seen.
+
+A KeyboardInterrupt raised in the middle of a request can leave a record on the target whose address
+the suite never read. While a run is active the plugin turns the first SIGINT into ``request()``:
+the scenario runner stops before its next step (and cleans up), the fuzzer's requests are refused,
+and the plugin ends the session before the next item; a second SIGINT interrupts at once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_REQUESTED = threading.Event()
+
+
+def request() -> None:
+    _REQUESTED.set()
+
+
+def requested() -> bool:
+    return _REQUESTED.is_set()
+
+
+def reset() -> None:
+    _REQUESTED.clear()
+
+
+def check() -> None:
+    """Raise ``KeyboardInterrupt`` when a stop was requested (call only at safe points)."""
+    if _REQUESTED.is_set():
+        raise KeyboardInterrupt
