@@ -129,9 +129,24 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
         seen = requirement.id in recorder.contract_checked
         note = " (scenario responses were checked without finding)" if seen else ""
         return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: contract fuzzing did not run (--no-fuzz?){note}"
+    unrun = _fuzz_units_not_run(requirement.id, recorder.sections["fuzz"])
+    if unrun:  # a budget cut or --read-only: "no finding" on part of the contract is no pass
+        more = f" and {len(unrun) - 3} more" if len(unrun) > 3 else ""
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run: {', '.join(unrun[:3])}{more}"
     if requirement.id in recorder.contract_checked:
         return Verdict.PASS, "no finding"
     return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"
+
+
+def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
+    """Fuzz units that would have judged the requirement but did not run (the auth unit only
+    judges CONTRACT-AUTH; every operation unit judges every fuzz-judged requirement)."""
+    units = fuzz.get("units") or {}
+    return [
+        name
+        for name, unit in units.items()
+        if unit.get("skipped") and (name != "auth" or requirement_id == "CONTRACT-AUTH")
+    ]
 
 
 def _scenario_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[Verdict, str]:

@@ -147,17 +147,17 @@ class RunContext:
             if server is not None:
                 server.stop()
             raise
-        recorder = RunRecorder()
+        recorder = RunRecorder(redactor=redactor)
         recorder.record_section("preflight", preflight.to_dict())
         generators = IdentifierGenerator(
             settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
         )
-        recorder = RunRecorder(redactor=redactor)
-        # Served-spec drift: a short summary in the report; it never fails or errors the run.
-        headers = auth.headers(AuthMode.DEFAULT)
-        timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-        drift = drift_section(target, profile, spec_path, headers=headers, timeout=timeout)
-        recorder.record_section(DRIFT_SECTION, drift)
+        if not preflight.failed:  # a target that failed the probe is not asked for its spec
+            # Served-spec drift: a short summary in the report; it never fails or errors the run.
+            headers = auth.headers(AuthMode.DEFAULT)
+            timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+            drift = drift_section(target, profile, spec_path, headers=headers, timeout=timeout)
+            recorder.record_section(DRIFT_SECTION, drift)
         return cls(
             settings=settings,
             profile=profile,

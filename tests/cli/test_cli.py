@@ -108,17 +108,22 @@ def test_one_selected_scenario_is_a_partial_run_exit_4(tmp_path: Path) -> None:
     assert "KLOK01-R2" not in report["not_run"]
 
 
-def test_fuzzing_with_a_wrong_token_is_an_error_not_a_pass(tmp_path: Path) -> None:
+@pytest.mark.parametrize("preflight", [True, False], ids=["preflight", "skip-preflight"])
+def test_fuzzing_with_a_wrong_token_is_an_error_not_a_pass(tmp_path: Path, preflight: bool) -> None:
+    # With the preflight the refused credentials stop the run (inconclusive); without it, fuzzing
+    # itself must say that it could not judge (error). Never a pass, always exit 3.
+    skip = [] if preflight else ["--skip-preflight"]
     with ReferenceServer() as server:
         proc = _cli(
-            "fuzz", "--target", server.root_url, "--token", "wrong-token-0123456789",
+            "fuzz", "--target", server.root_url, "--token", "wrong-token-0123456789", *skip,
             "--fuzz-phases", "examples", "--report-dir", str(tmp_path / "reports"), cwd=tmp_path,
         )  # fmt: skip
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-2000:]
     report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text())
     jsonschema.validate(report, REPORT_SCHEMA)
     contract = {r["id"]: r for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
-    assert {r["verdict"] for r in contract.values()} == {"error"}, contract
+    expected = "inconclusive" if preflight else "error"
+    assert {r["verdict"] for r in contract.values()} == {expected}, contract
     assert all("refused" in r["reason"] for r in contract.values())
     assert "wrong-token-0123456789" not in proc.stdout + json.dumps(report)
 

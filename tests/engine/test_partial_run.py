@@ -56,3 +56,28 @@ def test_a_failure_still_exits_1_in_a_partial_run() -> None:
     recorder = RunRecorder()
     recorder.record_scenario(ScenarioResult("KI-R5-same-rsin", ["KLOK01-R5"], Verdict.FAIL, "bad"))
     assert _report(recorder)["exit_code"] == 1
+
+
+FUZZED = {"CONTRACT-AUTH", "CONTRACT-SCHEMA", "CONTRACT-STATUS"}
+
+
+def _fuzzed(units: dict[str, dict[str, object]]) -> dict[str, Verdict]:
+    recorder = RunRecorder()
+    recorder.record_contract([], FUZZED)
+    recorder.record_section("fuzz", {"units": units})
+    rows = requirement_verdicts(CATALOGUE, PROFILE.name, recorder)
+    return {r.requirement.id: r.verdict for r in rows if r.requirement.id in FUZZED}
+
+
+def test_fuzz_units_cut_by_the_budget_leave_their_requirements_not_run() -> None:
+    ran = {"cases": 10, "skipped": None}
+    cut = {"cases": 0, "skipped": "not run: fuzz_max_time of 1s exhausted"}
+    assert set(_fuzzed({"GET /partijen": ran, "auth": ran}).values()) == {Verdict.PASS}
+    assert set(_fuzzed({"GET /partijen": ran, "POST /partijen": cut}).values()) == {Verdict.NOT_RUN}
+    # The auth unit judges only CONTRACT-AUTH: when only it did not run, the others still pass.
+    only_auth = _fuzzed({"GET /partijen": ran, "auth": cut})
+    assert only_auth == {
+        "CONTRACT-AUTH": Verdict.NOT_RUN,
+        "CONTRACT-SCHEMA": Verdict.PASS,
+        "CONTRACT-STATUS": Verdict.PASS,
+    }

@@ -2,9 +2,8 @@
 downloaded contract), terminal output and logs, at normal and ``-v`` verbosity, for ``--token``,
 ``--auth-header`` and the ZGW JWT options.
 
-The JWT case needs a profile with ``zgw-jwt`` auth; until one ships, the test runs the CLI with a
-temporary copy of the Klantinteracties profile switched to JWT (``specs_dir`` patched in the child
-process), preflight skipped so every scenario and fuzz case sends a freshly minted token.
+The JWT case runs the ``klanten-v1`` profile against the reference's legacy API, which accepts ZGW
+JWTs for the configured client, so every scenario and fuzz case sends the run's minted token.
 """
 
 from __future__ import annotations
@@ -16,34 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conformance.reference.server import ReferenceServer
-from conformance.resources import specs_dir
+from conformance.reference.server import JwtClient, ReferenceServer
 
 # Any JWT (base64url JSON header and payload): a minted token must not survive anywhere.
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}")
 SELECTION = "R4 or R7 or R8 or fuzz"
 FUZZ = ("--fuzz-budget", "1", "--fuzz-phases", "examples,coverage")
-
-_LAUNCH = """
-import sys
-from pathlib import Path
-import conformance.profiles as profiles
-profiles.specs_dir = lambda: Path(sys.argv[1])
-from conformance.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
-
-
-def _jwt_specs(tmp_path: Path) -> Path:
-    root = tmp_path / "specs"
-    (root / "profiles").mkdir(parents=True)
-    (root / "klantinteracties-v1").symlink_to(specs_dir() / "klantinteracties-v1")
-    data = yaml.safe_load((specs_dir() / "profiles" / "klantinteracties-v1.yaml").read_text())
-    data["auth"] = {"kind": "zgw-jwt", "scheme": "Bearer", "header": "Authorization"}
-    (root / "profiles" / "klantinteracties-v1.yaml").write_text(yaml.safe_dump(data))
-    return root
 
 
 def _outputs(tmp_path: Path, proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
@@ -60,21 +38,19 @@ def test_no_credential_in_any_output(kind: str, verbosity: str, tmp_path: Path) 
     token = "5ec7e75ec7e7" * 4
     jwt_secret = "jwt-secret-" + "9f" * 12
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
-    with ReferenceServer(token=token) as server:
-        common = ["--target-url", server.root_url, "--report-dir", str(tmp_path / "reports"), *FUZZ]
+    with ReferenceServer(token=token, jwt=JwtClient("conformance", jwt_secret)) as server:
+        common = ["--report-dir", str(tmp_path / "reports"), *FUZZ]
         pytest_args = ["--", "-k", SELECTION, *(["-v"] if verbosity == "-v" else [])]
         if kind == "jwt":
-            launcher = [sys.executable, "-c", _LAUNCH, str(_jwt_specs(tmp_path))]
-            args = [*common, "--jwt-client-id", "conformance", "--jwt-secret", jwt_secret]
-            args += ["--skip-preflight", "true"]  # the reference only takes Token: let every item send a JWT
+            args = [*common, "--profile", "klanten-v1", "--target-url", server.root_for("klanten")]
+            args += ["--jwt-client-id", "conformance", "--jwt-secret", jwt_secret]
             secrets = [jwt_secret]
         else:
-            launcher = [sys.executable, "-m", "conformance"]
             flag = ["--token", token] if kind == "token" else ["--auth-header", f"Token {token}"]
-            args = [*common, *flag]
+            args = [*common, "--target-url", server.root_url, *flag]
             secrets = [token]
         proc = subprocess.run(
-            [*launcher, "run", *args, *pytest_args],
+            [sys.executable, "-m", "conformance", "run", *args, *pytest_args],
             cwd=tmp_path,
             env=env,
             capture_output=True,

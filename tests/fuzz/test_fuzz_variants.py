@@ -11,25 +11,30 @@ from typing import Any
 
 import pytest
 
-from conformance.fuzz import AUTH_UNIT
+from conformance.config import Settings
+from conformance.fuzz import AUTH_UNIT, FuzzSession
+from conformance.session import RunContext
 
 # (profile, variant) -> the claims only fuzzing decides.
 FUZZ_PROVEN: dict[tuple[str, str], frozenset[str]] = {
-    ("klantinteracties-v1", "anonymous-reads"): frozenset({"CONTRACT-AUTH"}),
-    ("klantinteracties-v1", "anonymous-writes"): frozenset({"CONTRACT-AUTH"}),
-    ("klantinteracties-v1", "any-token"): frozenset({"CONTRACT-AUTH"}),
+    (profile, variant): frozenset({"CONTRACT-AUTH"})
+    for profile in ("klantinteracties-v1", "klanten-v1")
+    for variant in ("anonymous-reads", "anonymous-writes", "any-token")
 }
 
 
 @pytest.mark.parametrize(("profile", "variant"), sorted(FUZZ_PROVEN))
-def test_fuzzing_decides_the_variants_contract_claims(fuzz_run: Any, profile: str, variant: str) -> None:
-    assert profile == "klantinteracties-v1"  # the fuzz_run fixture serves the default profile
-    run = fuzz_run(variant, fuzz_phases="examples", finish=False)
-    outcome = run.session.run_unit(AUTH_UNIT)
-    assert outcome.error is None, outcome.error
-    assert {f.requirement for f in outcome.findings} == set(FUZZ_PROVEN[(profile, variant)])
-    run.session.finish()
-    assert run.section["cleanup"]["failed"] == []
+def test_fuzzing_decides_the_variants_contract_claims(profile: str, variant: str) -> None:
+    settings = Settings(profile=profile, reference_variant=variant, fuzz=True, fuzz_phases="examples")
+    ctx = RunContext.open(settings)
+    try:
+        session = FuzzSession(ctx)
+        outcome = session.run_unit(AUTH_UNIT)
+        assert outcome.error is None, outcome.error
+        assert {f.requirement for f in outcome.findings} == set(FUZZ_PROVEN[(profile, variant)])
+        assert session.finish().failed == []
+    finally:
+        ctx.close()
 
 
 def test_the_reference_gives_no_auth_finding(fuzz_run: Any) -> None:
