@@ -154,9 +154,10 @@ class RunContext:
         )
         if not preflight.failed:  # a target that failed the probe is not asked for its spec
             # Served-spec drift: a short summary in the report; it never fails or errors the run.
-            headers = auth.headers(AuthMode.DEFAULT)
-            timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-            drift = drift_section(target, profile, spec_path, headers=headers, timeout=timeout)
+            # Through the run's HTTP stack: a slow drip or a huge body cannot hold the run.
+            with limits.http_client() as http:
+                headers = auth.headers(AuthMode.DEFAULT)
+                drift = drift_section(target, profile, spec_path, headers=headers, client=http)
             recorder.record_section(DRIFT_SECTION, drift)
         return cls(
             settings=settings,

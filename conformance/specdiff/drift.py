@@ -33,10 +33,15 @@ def served_spec_url(target_url: str, profile: Profile) -> str | None:
 
 
 def served_drift(
-    url: str, contract: Path, *, headers: dict[str, str] | None = None, timeout: Timeout = DEFAULT_TIMEOUT
+    url: str,
+    contract: Path,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    client: httpx.Client | None = None,
 ) -> SpecDiff | None:
     """The diff from the contract to the served spec; None when they are byte-identical."""
-    served = fetch_url(url, headers=headers, timeout=timeout)
+    served = fetch_url(url, headers=headers, timeout=timeout, client=client)
     if served == contract.read_bytes():
         return None
     document = parse_document(served, url)
@@ -80,6 +85,7 @@ def drift_section(
     *,
     headers: dict[str, str] | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    client: httpx.Client | None = None,
 ) -> dict[str, Any]:
     """The ``spec_drift`` report section: a summary, or a note saying why nothing was compared."""
     url = served_spec_url(target_url, profile)
@@ -88,7 +94,7 @@ def drift_section(
         section["note"] = f"profile {profile.name} names no served spec"
         return section
     try:
-        summary = summarise(served_drift(url, contract, headers=headers, timeout=timeout))
+        summary = summarise(served_drift(url, contract, headers=headers, timeout=timeout, client=client))
     except Exception as exc:  # the drift check informs; it never fails a run
         section["note"] = f"served spec not compared: {exc or type(exc).__name__}"
         return section

@@ -49,10 +49,20 @@ def fetch_url(
     headers: dict[str, str] | None = None,
     timeout: float | httpx.Timeout = HTTP_TIMEOUT,
     max_bytes: int = MAX_BYTES,
+    client: httpx.Client | None = None,
 ) -> bytes:
-    """The body of a 200 answer, at most ``max_bytes``; anything else is a ``ConfigError`` saying why."""
+    """The body of a 200 answer, at most ``max_bytes``; anything else is a ``ConfigError`` saying why.
+
+    ``client``: a run's client (``HttpLimits.http_client``), so its overall deadline, size cap and
+    circuit breaker apply; without one, a plain request with ``timeout``.
+    """
+    stream = (
+        client.stream("GET", url, headers=headers)
+        if client is not None
+        else httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True)
+    )
     try:
-        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+        with stream as response:
             if response.status_code != 200:
                 raise ConfigError(f"{url} answered HTTP {response.status_code}")
             body = bytearray()

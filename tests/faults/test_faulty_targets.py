@@ -91,8 +91,11 @@ def assert_judged_honestly(report: dict[str, Any], *, may_fail: bool, word: str)
 @pytest.mark.parametrize("mode", list(EXPECTED))
 def test_fault_mode_gives_error_or_an_honest_fail(mode: str, tmp_path: Path) -> None:
     may_fail, word = EXPECTED[mode]
+    # The drip sends a byte a second: a read timeout well above that, so the overall request
+    # deadline (connect + 2 x read) is what ends it, not a read that races the next byte.
+    timeouts = ("--connect-timeout", "1", "--read-timeout", "2.5") if mode == "drip" else FAST
     with faulty(mode, pass_preflight=True) as server:
-        proc, report = run_against(server.root_url, tmp_path, "--no-fuzz", *FAST)
+        proc, report = run_against(server.root_url, tmp_path, "--no-fuzz", *timeouts)
     assert proc.returncode in ((1, 3) if may_fail else (3,)), proc.stdout[-3000:]
     assert_judged_honestly(report, may_fail=may_fail, word=word)
 
