@@ -43,18 +43,30 @@ class Fresh:
 
     def __init__(self) -> None:
         self.used: set[int] = set()
+        # For a used value, a value at or after it (cyclically) that may be free: chains are
+        # shortened as they are walked, so a take costs about O(1) however many values are used
+        # (a linear probe made the coverage phase quadratic; it draws thousands of values).
+        self._after: dict[int, int] = {}
 
     def reset(self) -> None:
         self.used.clear()
+        self._after.clear()
 
     def take(self, prefix: int, low: int, high: int) -> int:
+        """The first value not yet handed out at or after ``prefix``, wrapping from ``high`` to ``low``."""
         span = high - low + 1
-        for offset in range(span):
-            candidate = low + (prefix - low + offset) % span
-            if candidate not in self.used:
-                self.used.add(candidate)
-                return candidate
-        return prefix  # the range is used up: a repeat is the best the generator can do
+        if len(self.used) >= span:
+            return prefix  # the range is used up: a repeat is the best the generator can do
+        start = low + (prefix - low) % span
+        candidate, walked = start, []
+        while candidate in self.used:
+            walked.append(candidate)
+            candidate = self._after[candidate]
+        for value in walked:
+            self._after[value] = candidate
+        self.used.add(candidate)
+        self._after[candidate] = low if candidate == high else candidate + 1
+        return candidate
 
 
 _FRESH = {"bsn": Fresh(), "klantnummer": Fresh()}

@@ -46,6 +46,25 @@ def test_fresh_values_are_unique_per_session_and_reproducible_after_reset() -> N
     assert [fresh.take(5, 1, 10) for _ in range(10)] == drawn
 
 
+def _linear_take(used: set[int], prefix: int, low: int, high: int) -> int:
+    """The plain definition ``Fresh.take`` must agree with: probe forward from ``prefix``, wrapping."""
+    span = high - low + 1
+    for offset in range(span):
+        candidate = low + (prefix - low + offset) % span
+        if candidate not in used:
+            used.add(candidate)
+            return candidate
+    return prefix
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.lists(st.integers(-5, 60), max_size=80))
+def test_fresh_take_hands_out_what_a_linear_probe_would(high: int, prefixes: list[int]) -> None:
+    fresh, used = formats.Fresh(), set()
+    for prefix in prefixes:
+        assert fresh.take(prefix, 1, high) == _linear_take(used, prefix, 1, high)
+
+
 def test_hints_mark_string_properties_and_query_parameters_only() -> None:
     document = {
         "paths": {
