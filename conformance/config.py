@@ -160,6 +160,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="LIST",
     ),
     Option(
+        "fuzz_coverage_updates",
+        "Also run the coverage phase on PUT/PATCH of one resource, whose body variations all address a "
+        "generated identifier (default false: thorough runs only; see docs/fuzzing.md).",
+        convert=_bool,
+        metavar="BOOL",
+        bare=True,
+    ),
+    Option(
         "strict",
         "Treat failed SHOULD requirements as failures (exit 1) instead of warnings (default false). "
         "Under plain pytest: --conformance-strict (pytest owns --strict).",
@@ -237,6 +245,7 @@ class Settings:
     fuzz_budget: int = 10
     fuzz_max_time: float = 120.0
     fuzz_phases: str = "examples,coverage,fuzzing,stateful"
+    fuzz_coverage_updates: bool = False
     seed: int = 20221206
     waivers: Path | None = None
     bundle: bool = False

@@ -132,20 +132,23 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
     unrun = _fuzz_units_not_run(requirement.id, recorder.sections["fuzz"])
     if unrun:  # a budget cut or --read-only: "no finding" on part of the contract is no pass
         more = f" and {len(unrun) - 3} more" if len(unrun) > 3 else ""
-        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run: {', '.join(unrun[:3])}{more}"
+        names = ", ".join(unrun[:3])
+        return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run or cut short: {names}{more}"
     if requirement.id in recorder.contract_checked:
         return Verdict.PASS, "no finding"
     return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"
 
 
 def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
-    """Fuzz units that would have judged the requirement but did not run (the auth unit only
-    judges CONTRACT-AUTH; every operation unit judges every fuzz-judged requirement)."""
+    """Fuzz units that would have judged the requirement but did not run, or not all their phases
+    (a budget cut). The auth unit only judges CONTRACT-AUTH; every operation unit judges every
+    fuzz-judged requirement."""
     units = fuzz.get("units") or {}
     return [
         name
         for name, unit in units.items()
-        if unit.get("skipped") and (name != "auth" or requirement_id == "CONTRACT-AUTH")
+        if (unit.get("skipped") or unit.get("cut_short"))
+        and (name != "auth" or requirement_id == "CONTRACT-AUTH")
     ]
 
 

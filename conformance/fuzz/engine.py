@@ -1,16 +1,18 @@
 """Thin, typed wrapper over the schemathesis engine (the same engine ``st run`` drives).
 
-One engine run covers either one operation in the unit phases (examples, coverage, fuzzing) or the
-whole contract in the stateful phase. Its events are flattened into an ``EngineRun``: every
-exchange (for the request log and the cleanup tracker), every failed check, the names of the checks
-that ran, and the errors that stopped it. A timer winds down a run that would overrun the session's
-wall-time budget.
+One engine run covers either every operation in the unit phases (examples, coverage, fuzzing), as
+``st run`` does, or the whole contract in the stateful phase. Its events are flattened into an
+``EngineRun``: every exchange (for the request log and the cleanup tracker), every failed check, the
+names of the checks that ran, and the errors that stopped it, each also by operation, so that
+``EngineRun.part`` gives the pytest adapter one outcome (one JUnit entry) per operation. A timer
+winds down a run that would overrun the session's wall-time budget.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +62,7 @@ class Exchange:
 
 @dataclass
 class EngineRun:
-    """The flattened outcome of one engine run."""
+    """The flattened outcome of one engine run, over one operation or several (``part`` splits it)."""
 
     exchanges: list[Exchange] = field(default_factory=list)
     failures: list[RawFailure] = field(default_factory=list)
@@ -69,6 +71,37 @@ class EngineRun:
     cases: int = 0
     stopped_by_timer: bool = False  # the unit's share of the budget ran out
     lost_in_flight: bool = False  # stopped hard: cases in flight were dropped, their creations unseen
+    # Per operation label: what ``part`` needs. Errors without an operation concern every part.
+    operation_checks: dict[str, set[str]] = field(default_factory=dict)
+    operation_errors: list[tuple[str | None, ToolError]] = field(default_factory=list)
+    operation_cases: Counter[str] = field(default_factory=Counter)
+    operation_seconds: dict[str, float] = field(default_factory=dict)
+    operation_phases: dict[str, set[str]] = field(default_factory=dict)  # phases finished per operation
+    operation_cut: set[str] = field(default_factory=set)  # a scenario of it finished after the timer
+
+    def add_error(self, error: ToolError, operation: str | None = None) -> None:
+        self.errors.append(error)
+        self.operation_errors.append((operation, error))
+
+    def part(self, operation: str, phases: tuple[str, ...]) -> EngineRun:
+        """What this run did for one operation. After the timer stopped the run, an operation reads as
+        cut when a scenario of it was wound down or it did not finish every one of ``phases``."""
+        done = self.operation_phases.get(operation, set())
+        cut = self.stopped_by_timer and (operation in self.operation_cut or not set(phases) <= done)
+        return EngineRun(
+            exchanges=[e for e in self.exchanges if e.operation == operation],
+            failures=[f for f in self.failures if f.operation == operation],
+            checks_ran=set(self.operation_checks.get(operation, set())),
+            errors=[e for label, e in self.operation_errors if label in (None, operation)],
+            cases=self.operation_cases[operation],
+            stopped_by_timer=cut,
+            lost_in_flight=self.lost_in_flight and cut,
+            operation_seconds={operation: self.operation_seconds.get(operation, 0.0)},
+            operation_phases={operation: set(done)},
+        )
+
+    def started(self, operation: str) -> bool:
+        return bool(self.operation_phases.get(operation)) or self.operation_cases[operation] > 0
 
 
 def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, str] | None = None) -> Any:
@@ -126,16 +159,19 @@ def _headers(raw: Any) -> dict[str, str]:
     return {str(k): str(v[0] if isinstance(v, list) and v else v) for k, v in dict(raw).items()}
 
 
-def _collect_recorder(recorder: Any, phase: str, run: EngineRun) -> None:
+def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | None, seconds: float) -> None:
     run.cases += len(recorder.cases)
+    operation = str(label or recorder.label)
+    run.operation_cases[operation] += len(recorder.cases)
+    run.operation_seconds[operation] = run.operation_seconds.get(operation, 0.0) + seconds
+    run.operation_phases.setdefault(operation, set()).add(phase)
     for case_id, interaction in recorder.interactions.items():
         node = recorder.cases.get(case_id)
-        operation = node.value.operation.label if node is not None else recorder.label
         response = interaction.response
         run.exchanges.append(
             Exchange(
                 phase=phase,
-                operation=str(operation),
+                operation=str(node.value.operation.label) if node is not None else operation,
                 method=str(interaction.request.method),
                 url=str(interaction.request.uri),
                 headers=_headers(interaction.request.headers),
@@ -146,7 +182,9 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun) -> None:
             )
         )
     for checks in recorder.checks.values():
-        run.checks_ran.update(str(node.name) for node in checks)
+        names = {str(node.name) for node in checks}
+        run.checks_ran.update(names)
+        run.operation_checks.setdefault(operation, set()).update(names)
     run.failures.extend(failures_from_recorder(recorder, phase))
 
 
@@ -218,13 +256,16 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
-                _collect_recorder(event.recorder, str(event.phase.value), run)
+                seconds = float(event.elapsed_time or 0.0)
+                _collect_recorder(event.recorder, str(event.phase.value), run, event.label, seconds)
+                if run.stopped_by_timer:  # it was running when the timer wound the run down
+                    run.operation_cut.add(str(event.label or event.recorder.label))
             elif isinstance(event, events.NonFatalError):
                 error = _as_error(event.info.title, event.info.message, event.label)
                 if error is not None:
-                    run.errors.append(error)
+                    run.add_error(error, str(event.label) if event.related_to_operation else None)
             elif isinstance(event, events.FatalError):
-                run.errors.append(ToolError(f"schemathesis crashed: {event.exception!r}"))
+                run.add_error(ToolError(f"schemathesis crashed: {event.exception!r}"))
             elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
                 raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.MAX_TIME:

@@ -118,6 +118,7 @@ class FuzzSession:
             basis=BasisLookup(ctx.spec_path, self.profile.source),
         )
         self._schemas: dict[tuple[str, ...], Any] = {}
+        self._expected: set[str] | None = None
         self._left_out: list[str] = []
         self._operations: list[OperationInfo] | None = None
         self._started: float | None = None
@@ -205,36 +206,78 @@ class FuzzSession:
             response_location=r.headers.get("location"),
         )
 
+    def expect(self, units: Iterable[str]) -> None:
+        """Limit the one engine run over the operations to these units (the items pytest will run);
+        by default it covers every operation of the contract."""
+        self._expected = set(units)
+
     def run_unit(self, unit: str) -> UnitOutcome:
-        """Run one unit (idempotent: a second call returns the first outcome)."""
+        """Run one unit (idempotent: a second call returns the first outcome).
+
+        The first operation unit runs one engine over every expected operation not run yet (the
+        engine's own order, phase by phase, as ``st run``); the others then return their share."""
         if unit in self.outcomes:
             return self.outcomes[unit]
         started = time.monotonic()
         left = self.time_left()
         if left <= 0:
-            self._cut_reason = self._cut_reason or f"fuzz_max_time of {self.options.max_time:g}s exhausted"
-            outcome = UnitOutcome(unit, skipped=f"not run: {self._cut_reason}", cut_short=True)
+            outcomes = {unit: self._not_reached(unit)}
         elif unit == AUTH_UNIT:
-            outcome = self._run_auth()
+            outcomes = {unit: self._run_auth()}
         elif unit == STATEFUL_UNIT:
-            outcome = self._run_engine(unit, self._schema_for(("stateful",)), left)
+            outcomes = {unit: self._run_engine(unit, self._schema_for(("stateful",)), left)}
         else:
             if unit not in {op.label for op in self.operations}:
                 raise ConfigError(f"no operation {unit!r} in {self.ctx.spec_path}")
-            only = self._schema_for(self.options.unit_phases).include(
-                func=lambda c, label=unit: c.operation.label == label
-            )
-            outcome = self._run_engine(unit, only, left)
-        outcome.duration_s = time.monotonic() - started
-        self.outcomes[unit] = outcome
+            outcomes = self._run_operations(unit, left)
+        if len(outcomes) == 1:
+            outcomes[unit].duration_s = time.monotonic() - started
+        for outcome in outcomes.values():
+            self._settle(outcome)
+        return self.outcomes[unit]
+
+    def _settle(self, outcome: UnitOutcome) -> None:
+        self.outcomes[outcome.unit] = outcome
         if outcome.findings or outcome.checked:
             self.ctx.recorder.record_contract(outcome.findings, outcome.checked)
         if outcome.error is not None:
             # Could not judge: its requirements are `error` with the reason, never a silent pass.
-            self.ctx.recorder.record_contract_error(
-                self.requirements(unit), f"{unit}: {type(outcome.error).__name__}: {outcome.error}"
-            )
-        return outcome
+            reason = f"{outcome.unit}: {type(outcome.error).__name__}: {outcome.error}"
+            self.ctx.recorder.record_contract_error(self.requirements(outcome.unit), reason)
+
+    def _run_operations(self, unit: str, left: float) -> dict[str, UnitOutcome]:
+        """One engine run over ``unit`` and every other expected operation not run yet, split into
+        one outcome per operation (its duration: the engine's time on its scenarios)."""
+        labels = [
+            op.label
+            for op in self.operations
+            if op.label == unit or (op.label not in self.outcomes and self._is_expected(op.label))
+        ]
+        batch = set(labels)
+        # An exclusion: schemathesis ORs inclusions, and a config with `operations` already has one.
+        schema = self._schema_for(self.options.unit_phases).exclude(
+            func=lambda c: c.operation.label not in batch
+        )
+        run = self._execute(schema, left)
+        if isinstance(run, ToolError):
+            return {label: UnitOutcome(label, error=run) for label in labels}
+        outcomes: dict[str, UnitOutcome] = {}
+        for label in labels:
+            part = run.part(label, self.options.unit_phases)
+            if run.stopped_by_timer and not part.started(label):
+                outcomes[label] = self._not_reached(label)
+                continue
+            outcomes[label] = self._outcome(label, part)
+            outcomes[label].duration_s = part.operation_seconds.get(label, 0.0)
+        return outcomes
+
+    def _not_reached(self, unit: str) -> UnitOutcome:
+        """A unit the time budget did not reach."""
+        self._cut_reason = self._cut_reason or f"fuzz_max_time of {self.options.max_time:g}s exhausted"
+        return UnitOutcome(unit, skipped=f"not run: {self._cut_reason}", cut_short=True)
+
+    def _is_expected(self, unit: str) -> bool:
+        return self._expected is None or unit in self._expected
 
     def requirements(self, unit: str | None = None) -> set[str]:
         """The CONTRACT-* ids a unit (or, with None, the whole session) judges."""
@@ -287,14 +330,13 @@ class FuzzSession:
             self._left_out = scope.left_out(whole, self.options.operation_ids)
         return self._schemas[phases]
 
-    def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
-        outcome = UnitOutcome(unit)
+    def _execute(self, schema: Any, left: float) -> engine.EngineRun | ToolError:
+        """One engine run (its exchanges logged and tracked at once), or the error that prevented it."""
         try:
             with capped_sessions(self.limits):  # schemathesis' own requests: the run's caps too
                 run = engine.execute(schema, time_left=left)
         except ToolError as exc:
-            outcome.error = self.redactor.exception(exc)
-            return outcome
+            return self.redactor.exception(exc)
         for exchange in run.exchanges:
             self.tracker.observe(
                 exchange.method,
@@ -319,6 +361,17 @@ class FuzzSession:
                 else None,
                 response_location=location,
             )
+        return run
+
+    def _run_engine(self, unit: str, schema: Any, left: float) -> UnitOutcome:
+        run = self._execute(schema, left)
+        if isinstance(run, ToolError):
+            return UnitOutcome(unit, error=run)
+        return self._outcome(unit, run)
+
+    def _outcome(self, unit: str, run: engine.EngineRun) -> UnitOutcome:
+        """A unit's outcome from its (part of an) engine run."""
+        outcome = UnitOutcome(unit)
         outcome.requests = len(run.exchanges)
         for phase in sorted({e.phase for e in run.exchanges}):
             outcome.statuses[phase] = status_classes(e.status for e in run.exchanges if e.phase == phase)
@@ -408,6 +461,7 @@ class FuzzSession:
                     "findings": len(o.findings),
                     "duration_s": round(o.duration_s, 3),
                     "skipped": o.skipped,
+                    "cut_short": o.cut_short,
                     "error": str(o.error) if o.error else None,
                     "statuses": o.statuses,
                     "share_2xx": o.share_2xx(),

@@ -42,6 +42,12 @@ REFUSAL_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 405, 406, 409, 415, 422
 
 DEFAULT_STATEFUL_STEPS = 6
 
+# PUT/PATCH of one resource (a path parameter): no coverage phase unless --fuzz-coverage-updates.
+SKIP_UPDATE_COVERAGE: dict[str, Any] = {
+    "include-name-regex": r"^(PUT|PATCH) .*\{",  # one filter: schemathesis ORs separate include-* keys
+    "phases": {"coverage": {"enabled": False}},
+}
+
 
 def parse_phases(text: str) -> tuple[str, ...]:
     """``"coverage, fuzzing"`` -> ``("coverage", "fuzzing")`` in canonical order; unknown -> ConfigError."""
@@ -66,6 +72,9 @@ class FuzzOptions:
     connect_timeout: float = 5.0
     stateful_steps: int = DEFAULT_STATEFUL_STEPS
     operation_ids: tuple[str, ...] = ()  # the profile's operations; the session is scoped to them
+    # The coverage phase on PUT/PATCH of one resource: thousands of body variations, all sent to a
+    # generated identifier, so a server that looks the resource up first answers each with 404.
+    coverage_updates: bool = False
 
     def __post_init__(self) -> None:
         if self.budget < 1:
@@ -85,6 +94,7 @@ class FuzzOptions:
             request_timeout=settings.read_timeout,
             connect_timeout=settings.connect_timeout,
             operation_ids=settings.load_profile().operations,
+            coverage_updates=settings.fuzz_coverage_updates,
         )
 
     @property
@@ -134,4 +144,5 @@ class FuzzOptions:
             "generation": {"max-examples": self.budget, "database": "none", "deterministic": False},
             "phases": enabled,
             "checks": checks,
+            "operations": [] if self.coverage_updates else [SKIP_UPDATE_COVERAGE],
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         fuzz_file: pytest.Collector = FuzzFile.from_parent(parent, path=file_path)
         return fuzz_file
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    fuzz_items = sys.modules.get("conformance.plugin.fuzz_items")  # imported only when fuzzing
+    if call.when == "setup" and fuzz_items is not None and isinstance(item, fuzz_items.FuzzItem):
+        item.charge(report)  # its operation's share of the one engine run
+    return report
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:

@@ -74,6 +74,9 @@ def test_fuzz_units_cut_by_the_budget_leave_their_requirements_not_run() -> None
     cut = {"cases": 0, "skipped": "not run: fuzz_max_time of 1s exhausted"}
     assert set(_fuzzed({"GET /partijen": ran, "auth": ran}).values()) == {Verdict.PASS}
     assert set(_fuzzed({"GET /partijen": ran, "POST /partijen": cut}).values()) == {Verdict.NOT_RUN}
+    # Started but wound down by the budget (one engine run: not every phase reached it): no pass either.
+    wound_down = {"cases": 40, "skipped": None, "cut_short": True}
+    assert set(_fuzzed({"GET /partijen": ran, "POST /partijen": wound_down}).values()) == {Verdict.NOT_RUN}
     # The auth unit judges only CONTRACT-AUTH: when only it did not run, the others still pass.
     only_auth = _fuzzed({"GET /partijen": ran, "auth": cut})
     assert only_auth == {
