@@ -1,0 +1,160 @@
+"""The run's faster paths judge exactly as the slower ones did (issue 14).
+
+libyaml parses, PyYAML words every refusal; one converted response serves every contract check;
+one TLS context serves every client. Each test holds a fast path to the behaviour it replaced.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from conformance import yamlsafe
+from conformance.client import shared_ssl_context
+from conformance.contract import ContractValidator
+from conformance.errors import ScenarioFormatError
+from conformance.evidence import Exchange, Redactor
+from conformance.resources import data_root
+from tests.engine.conftest import TOY_SPEC
+
+ROOT = "http://toy.invalid/api"
+SHIPPED_YAML = sorted(
+    p for p in data_root().rglob("*") if p.suffix in (".yaml", ".yml") and ".venv" not in p.parts
+)
+
+
+def _lines(value: Any) -> Any:
+    """The data with every line number ``yamlsafe`` attaches, for comparing two loaders."""
+    if isinstance(value, yamlsafe.LineDict):
+        items = tuple((k, _lines(v)) for k, v in value.items())
+        return ("map", value.line, tuple(sorted(value.key_lines.items())), items)
+    if isinstance(value, yamlsafe.LineList):
+        return ("seq", value.line, tuple(value.item_lines), tuple(_lines(v) for v in value))
+    return (type(value).__name__, value)
+
+
+def _reference(text: str) -> Any:
+    """What the pure-Python loader alone makes of ``text`` (data, or the refusal's wording)."""
+    try:
+        return _lines(yamlsafe._parse(yamlsafe._LineLoader, text, "f.yaml"))
+    except ScenarioFormatError as exc:
+        return str(exc)
+
+
+def _loaded(text: str) -> Any:
+    try:
+        return _lines(yamlsafe.loads(text, name="f.yaml"))
+    except ScenarioFormatError as exc:
+        return str(exc)
+
+
+def test_shipped_yaml_files_are_found() -> None:
+    assert any(p.name.endswith(".scenario.yaml") for p in SHIPPED_YAML)
+    assert any(p.name == "openapi.yaml" for p in SHIPPED_YAML)
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: str(p.relative_to(data_root())))
+def test_libyaml_and_pure_python_agree_on_data_and_lines(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _loaded(text) == _reference(text)
+    assert yamlsafe.safe_load(path.read_bytes()) == yaml.safe_load(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\na: 2\n",  # duplicate key (our constructor)
+        "a: [1, 2\n",  # unclosed flow sequence
+        "a:\n\t- 1\n",  # a tab where indentation is expected
+        "key: value\n  bad: indent\n",
+        "- &x [*x]\n",  # recursive alias
+        "a: &a [1, 2]\nb: [*a, *a, *a]\n" + "".join(f"c{i}: [*a, *a]\n" for i in range(3)),
+        "",
+        "\x07: 1\n",  # a control character
+    ],
+)
+def test_a_refusal_is_the_pure_python_loaders_in_every_word(text: str) -> None:
+    assert _loaded(text) == _reference(text)
+
+
+def test_without_libyaml_the_pure_python_loader_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_FastLineLoader", None)
+    monkeypatch.setattr(yamlsafe, "_FAST_SAFE", None)
+    assert yamlsafe.loads("a: [1]\n").key_lines == {"a": 1}
+    assert yamlsafe.safe_load(b"a: 1") == {"a": 1}
+    with pytest.raises(yaml.YAMLError):
+        yamlsafe.safe_load("a: [1\n")
+
+
+def test_safe_load_refuses_what_yaml_safe_load_refuses() -> None:
+    with pytest.raises(yaml.YAMLError) as ours:
+        yamlsafe.safe_load("a: [1\n")
+    with pytest.raises(yaml.YAMLError) as theirs:
+        yaml.safe_load("a: [1\n")
+    assert str(ours.value) == str(theirs.value)
+
+
+def _judge(validator: ContractValidator, status: int, body: bytes, content_type: str) -> set[str]:
+    request = httpx.Request("GET", ROOT + "/items/some-uuid")
+    response = httpx.Response(status, headers={"content-type": content_type}, content=body, request=request)
+    response.elapsed = datetime.timedelta(seconds=0.001)
+    exchange = Exchange("t", "GET", str(request.url), {}, status=status)
+    findings, checked = validator.validate(exchange, response, "test")
+    assert {"CONTRACT-SCHEMA", "CONTRACT-CONTENT-TYPE", "CONTRACT-NO-SERVER-ERROR"} <= checked
+    return {f.requirement for f in findings}
+
+
+def test_one_validator_judges_each_response_afresh() -> None:
+    """One converted response serves the three checks; nothing of one response leaks into the next."""
+    validator = ContractValidator(TOY_SPEC, ROOT, Redactor())
+    good = b'{"uuid": "u", "name": "n"}'
+    bad_schema = b'{"uuid": 1}'
+    assert _judge(validator, 200, good, "application/json") == set()
+    assert _judge(validator, 200, bad_schema, "application/json") == {"CONTRACT-SCHEMA"}
+    assert _judge(validator, 200, good, "application/json") == set()
+    assert _judge(validator, 200, b"<p>hi</p>", "text/html") == {"CONTRACT-CONTENT-TYPE"}
+    assert "CONTRACT-NO-SERVER-ERROR" in _judge(validator, 500, b"{}", "application/json")
+    assert _judge(validator, 200, bad_schema, "application/json") == {"CONTRACT-SCHEMA"}
+
+
+def test_validators_of_different_contracts_judge_by_their_own(tmp_path: Path) -> None:
+    document = yaml.safe_load(TOY_SPEC.read_text(encoding="utf-8"))
+    document["components"]["schemas"]["Item"]["required"] = ["uuid"]
+    document["components"]["schemas"]["Item"]["properties"]["uuid"] = {"type": "integer"}
+    loose = tmp_path / "loose.yaml"
+    loose.write_text(yaml.safe_dump(document), encoding="utf-8")
+    strict_validator = ContractValidator(TOY_SPEC, ROOT, Redactor())
+    loose_validator = ContractValidator(loose, ROOT, Redactor())
+    body = b'{"uuid": 1}'
+    assert _judge(strict_validator, 200, body, "application/json") == {"CONTRACT-SCHEMA"}
+    assert _judge(loose_validator, 200, body, "application/json") == set()
+    assert _judge(strict_validator, 200, body, "application/json") == {"CONTRACT-SCHEMA"}
+
+
+def test_one_tls_context_per_verification_mode() -> None:
+    verifying = shared_ssl_context(True)
+    assert shared_ssl_context(True) is verifying
+    assert verifying.verify_mode == ssl.CERT_REQUIRED and verifying.check_hostname
+    lax = shared_ssl_context(False)
+    assert lax is not verifying and lax.verify_mode == ssl.CERT_NONE
+
+
+def test_a_changed_ca_setting_gets_its_own_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    import certifi
+
+    before = shared_ssl_context(True)
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    assert shared_ssl_context(True) is not before
+
+
+def test_a_control_character_is_a_format_error_not_a_crash() -> None:
+    """PyYAML's reader refuses it before parsing; it used to escape as a bare ``ReaderError``."""
+    with pytest.raises(ScenarioFormatError) as refused:
+        yamlsafe.loads("name: ok\nbad: \x07\n", name="f.yaml")
+    assert "special characters are not allowed" in str(refused.value)
