@@ -156,9 +156,10 @@ class ContractValidator:
                     )
                 )
 
+            converted = _as_schemathesis(response)  # once, not once per check
             for requirement, (name, check) in self._checks.items():
                 try:
-                    case.validate_response(response, checks=[check])
+                    case.validate_response(converted, checks=[check])
                 except (AssertionError, BaseExceptionGroup) as exc:
                     pointer = response_pointer(operation, requirement, status, content_type)
                     add(requirement, name, _describe(exc), self.document.at(pointer))
@@ -173,6 +174,13 @@ class ContractValidator:
                 for message, pointer in self._problem_policy.problems(status, response.content):
                     add(PROBLEM_REQUIREMENT, PROBLEM_CHECK, message, self._profile.at(pointer))
             return findings, checked
+
+
+def _as_schemathesis(response: Any) -> Any:
+    """schemathesis' own response object (what ``validate_response`` converts an httpx one into)."""
+    from schemathesis.core.transport import Response
+
+    return Response.from_any(response)
 
 
 def _describe(exc: BaseException) -> str:
