@@ -177,10 +177,36 @@ class ContractValidator:
 
 
 def _as_schemathesis(response: Any) -> Any:
-    """schemathesis' own response object (what ``validate_response`` converts an httpx one into)."""
+    """schemathesis' own response object, as ``Response.from_httpx`` makes it, built once per response.
+
+    ``from_httpx`` re-prepares the request through ``requests`` (URL parsing, IDNA, re-quoting),
+    which cost as much as the three checks together. The checks used here judge the status, headers
+    and body only; the request rides along for messages, so it is carried over as sent, unparsed.
+    """
+    import httpx
+    from requests import PreparedRequest
+    from requests.structures import CaseInsensitiveDict
     from schemathesis.core.transport import Response
 
-    return Response.from_any(response)
+    if not isinstance(response, httpx.Response):  # another transport's: schemathesis converts it
+        return Response.from_any(response)
+    sent = response.request
+    request = PreparedRequest()
+    request.method = sent.method
+    request.url = str(sent.url)
+    request.headers = CaseInsensitiveDict(sent.headers.items())
+    request.body = sent.content or None
+    return Response(
+        status_code=response.status_code,
+        headers={key: [value] for key, value in response.headers.items()},
+        content=response.content,
+        request=request,
+        elapsed=response.elapsed.total_seconds(),
+        message=response.reason_phrase,
+        encoding=response.encoding,
+        http_version=response.http_version,
+        verify=True,
+    )
 
 
 def _describe(exc: BaseException) -> str:

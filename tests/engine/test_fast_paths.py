@@ -20,7 +20,9 @@ from conformance.client import shared_ssl_context
 from conformance.contract import ContractValidator
 from conformance.errors import ScenarioFormatError
 from conformance.evidence import Exchange, Redactor
+from conformance.profiles import load_profile
 from conformance.resources import data_root
+from conformance.results import ContractFinding
 from tests.engine.conftest import TOY_SPEC
 
 ROOT = "http://toy.invalid/api"
@@ -100,14 +102,21 @@ def test_safe_load_refuses_what_yaml_safe_load_refuses() -> None:
     assert str(ours.value) == str(theirs.value)
 
 
-def _judge(validator: ContractValidator, status: int, body: bytes, content_type: str) -> set[str]:
-    request = httpx.Request("GET", ROOT + "/items/some-uuid")
+def _validate(
+    validator: ContractValidator, status: int, body: bytes, content_type: str, path: str = "/items/some-uuid"
+) -> list[ContractFinding]:
+    """Judge one response of ``GET path`` as the runner does (a fully read httpx response)."""
+    request = httpx.Request("GET", ROOT + path, headers={"X-A": "1"})
     response = httpx.Response(status, headers={"content-type": content_type}, content=body, request=request)
     response.elapsed = datetime.timedelta(seconds=0.001)
     exchange = Exchange("t", "GET", str(request.url), {}, status=status)
     findings, checked = validator.validate(exchange, response, "test")
     assert {"CONTRACT-SCHEMA", "CONTRACT-CONTENT-TYPE", "CONTRACT-NO-SERVER-ERROR"} <= checked
-    return {f.requirement for f in findings}
+    return findings
+
+
+def _judge(validator: ContractValidator, status: int, body: bytes, content_type: str) -> set[str]:
+    return {f.requirement for f in _validate(validator, status, body, content_type)}
 
 
 def test_one_validator_judges_each_response_afresh() -> None:
@@ -158,3 +167,52 @@ def test_a_control_character_is_a_format_error_not_a_crash() -> None:
     with pytest.raises(ScenarioFormatError) as refused:
         yamlsafe.loads("name: ok\nbad: \x07\n", name="f.yaml")
     assert "special characters are not allowed" in str(refused.value)
+
+
+CORPUS = [
+    (200, b'{"uuid": "u", "name": "n"}', "application/json"),
+    (200, b'{"uuid": 1}', "application/json"),
+    (200, b"not json", "application/json"),
+    (200, b"<p>hi</p>", "text/html"),
+    (404, b'{"title": "x"}', "application/problem+json"),
+    (404, b"", "text/plain"),
+    (500, b"{}", "application/json"),
+    (201, b"{}", "application/json"),
+]
+
+
+def _findings(validator: ContractValidator) -> list[tuple[str, str, str]]:
+    return [
+        (f.requirement, f.check, f.message)
+        for status, body, content_type in CORPUS
+        for f in _validate(validator, status, body, content_type, "/items/some-uuid?name=a%20b")
+    ]
+
+
+def test_the_response_built_for_the_checks_is_judged_as_schemathesis_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every finding, message included, is the one schemathesis' own conversion leads to."""
+    from schemathesis.core.transport import Response
+
+    from conformance import contract
+
+    from_profile = ContractValidator.for_profile
+    profile = load_profile("klantinteracties-v1")
+    ours = _findings(from_profile(TOY_SPEC, ROOT, Redactor(), profile))
+    monkeypatch.setattr(contract, "_as_schemathesis", Response.from_any)
+    theirs = _findings(from_profile(TOY_SPEC, ROOT, Redactor(), profile))
+    assert ours == theirs
+    assert {r for r, _, _ in ours} >= {"CONTRACT-SCHEMA", "CONTRACT-CONTENT-TYPE", "CONTRACT-NO-SERVER-ERROR"}
+
+
+def test_a_problem_policy_built_once_still_refuses_each_bad_body() -> None:
+    from conformance.policy import ProblemPolicy
+
+    strict = ProblemPolicy(schema={"type": "object", "required": ["title"]})
+    lax = ProblemPolicy(schema={"type": "object"})
+    assert strict.problems(400, b'{"title": "x"}') == []
+    assert [m for m, _ in strict.problems(400, b"{}")] == ["HTTP 400: body: 'title' is a required property"]
+    assert strict.problems(400, b'{"title": "x"}') == []
+    assert lax.problems(400, b"{}") == []
+    assert strict.problems(404, b"[]") and strict.problems(404, b"{}")
