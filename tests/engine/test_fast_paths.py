@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,14 @@ def test_a_problem_policy_built_once_still_refuses_each_bad_body() -> None:
     assert strict.problems(400, b'{"title": "x"}') == []
     assert lax.problems(400, b"{}") == []
     assert strict.problems(404, b"[]") and strict.problems(404, b"{}")
+
+
+def test_the_command_keeps_httpx_from_importing_its_command_line_client() -> None:
+    """rich and click (httpx's own CLI) cost 50 ms of CPU per run; the run never uses them."""
+    code = (
+        "import sys; from conformance import cli; cli._without_httpx_cli(); import httpx; "
+        "print('rich' in sys.modules, callable(httpx.main))"
+    )
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.split() == ["False", "True"]
