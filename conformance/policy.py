@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.fastschema import QuickCheck
 
 STATUS_POINTER = "/implicit_error_statuses"
 PROBLEM_POINTER = "/problem_details/schema"
@@ -84,6 +85,11 @@ class ProblemPolicy:
         )
 
     @functools.cached_property
+    def _quick(self) -> QuickCheck:
+        """The fast "valid" answer for conforming bodies (``conformance.fastschema``)."""
+        return QuickCheck(self.schema)
+
+    @functools.cached_property
     def _validator(self) -> Any:
         """The schema's validator, built once per policy (not once per 4xx body)."""
         from jsonschema import Draft202012Validator
@@ -103,12 +109,13 @@ class ProblemPolicy:
             return [
                 (f"HTTP {status}: the body is not JSON, so not a problem-details object", PROBLEM_POINTER)
             ]
+        errors = [] if self._quick.valid(document) else sorted(self._validator.iter_errors(document), key=str)
         found = [
             (
                 f"HTTP {status}: {'/'.join(str(p) for p in error.absolute_path) or 'body'}: {error.message}",
                 PROBLEM_POINTER,
             )
-            for error in sorted(self._validator.iter_errors(document), key=str)
+            for error in errors
         ]
         if not isinstance(document, dict):
             return found

@@ -6,7 +6,9 @@ one TLS context serves every client. Each test holds a fast path to the behaviou
 
 from __future__ import annotations
 
+import copy
 import datetime
+import json
 import ssl
 import subprocess
 import sys
@@ -16,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance import yamlsafe
 from conformance.client import shared_ssl_context
@@ -229,3 +233,80 @@ def test_the_command_keeps_httpx_from_importing_its_command_line_client() -> Non
     command = [sys.executable, "-c", code]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.split() == ["False", "True"]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 2**70) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+SCENARIO_DOCUMENTS = [
+    json.loads(json.dumps(yamlsafe.load_yaml(p))) for p in SHIPPED_YAML if p.name.endswith(".scenario.yaml")
+]
+
+
+def _mutate(document: Any, choices: list[int], value: Any) -> Any:
+    """``document`` with one node (picked by ``choices``) replaced by ``value``, deleted or given a key."""
+    document = copy.deepcopy(document)
+    node, step = document, 0
+    while isinstance(node, dict | list) and node and step < len(choices) - 1:
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        key = keys[choices[step] % len(keys)]
+        action = choices[step + 1] % 5
+        if action == 0:
+            node[key] = value  # type: ignore[index]
+            return document
+        if action == 1 and isinstance(node, dict):
+            del node[key]
+            return document
+        if action == 2 and isinstance(node, dict):
+            node["unknown_" + str(key)] = value
+            return document
+        node = node[key]  # type: ignore[index]
+        step += 2
+    return document
+
+
+CHOICES = st.lists(st.integers(0, 50), min_size=2, max_size=16)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.integers(0, len(SCENARIO_DOCUMENTS) - 1), CHOICES, JSON)
+def test_what_the_quick_check_passes_the_scenario_schema_passes(
+    index: int, choices: list[int], value: Any
+) -> None:
+    """jsonschema-rs may only ever skip the slow check: never pass a file ``jsonschema`` refuses."""
+    from conformance import loader
+
+    document = _mutate(SCENARIO_DOCUMENTS[index], choices, value)
+    if loader._quick().valid(document):
+        assert loader._validator().is_valid(document), document
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(JSON | st.fixed_dictionaries({"code": JSON, "title": JSON, "status": JSON, "invalidParams": JSON}))
+def test_what_the_quick_check_passes_the_problem_schema_passes(body: Any) -> None:
+    policy = load_profile("klantinteracties-v1").problem_policy
+    assert policy is not None
+    if policy._quick.valid(body):
+        assert policy._validator.is_valid(body), body
+
+
+def test_the_quick_check_passes_every_shipped_scenario_and_a_good_problem() -> None:
+    """Else it would save nothing (the tests above would pass with a check that passes nothing)."""
+    from conformance import loader
+
+    assert all(loader._quick().valid(document) for document in SCENARIO_DOCUMENTS)
+    policy = load_profile("klantinteracties-v1").problem_policy
+    assert policy is not None
+    good = {"type": "x", "code": "not_found", "title": "t", "status": 404, "detail": "d", "instance": "i"}
+    assert policy._quick.valid(good) and policy.problems(404, json.dumps(good).encode()) == []
+
+
+def test_a_refused_scenario_is_still_worded_by_jsonschema() -> None:
+    from conformance.loader import validate_document
+
+    document = copy.deepcopy(SCENARIO_DOCUMENTS[0])
+    document["titel"] = "typo"
+    with pytest.raises(ScenarioFormatError, match="unknown key `titel`"):
+        validate_document(document, "f.yaml")
