@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from conformance.yamlsafe import safe_load
+
 
 @dataclass(frozen=True)
 class Document:
@@ -29,7 +31,7 @@ class Document:
         """Facts of an OpenAPI document (``info.title``/``info.version``) or a profile (top level)."""
         raw = path.read_bytes()
         try:
-            data = yaml.safe_load(raw) or {}
+            data = safe_load(raw) or {}
         except yaml.YAMLError:
             data = {}
         info = data.get("info", data) if isinstance(data, dict) else {}

@@ -188,7 +188,18 @@ def _add_spec_diff(commands: Any) -> None:
     )
 
 
+def _without_httpx_cli() -> None:
+    """Keep httpx from importing its own command-line client (rich and click, 50 ms of CPU).
+
+    ``import httpx`` imports ``httpx._main`` and falls back to a stub ``httpx.main`` when that
+    fails; this process never runs httpx's command line, so the import is made to fail.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _without_httpx_cli()
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {

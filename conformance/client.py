@@ -13,8 +13,12 @@ the run fails fast with "target stopped answering" instead of waiting out every 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import json
+import os
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -114,6 +118,16 @@ class _GuardedStream(httpx.SyncByteStream):
         self._inner.close()
 
 
+@functools.lru_cache(maxsize=8)
+def _ssl_context(verify: bool, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context(verify=verify)
+
+
+def shared_ssl_context(verify: bool) -> ssl.SSLContext:
+    """One TLS context per process (and CA settings): loading the CA bundle costs ~15 ms a client."""
+    return _ssl_context(verify, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
 class GuardedTransport(httpx.BaseTransport):
     """An httpx transport with the run's caps; see the module docstring."""
 
@@ -129,7 +143,7 @@ class GuardedTransport(httpx.BaseTransport):
         self.max_response_bytes = max_response_bytes
         self.request_deadline = request_deadline
         self.breaker = breaker or CircuitBreaker()
-        self._inner = inner or httpx.HTTPTransport(verify=verify)
+        self._inner = inner or httpx.HTTPTransport(verify=shared_ssl_context(verify))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         label = f"{request.method} {request.url}"
@@ -307,9 +321,9 @@ class Client:
     def _read(self, request: httpx.Request, started: float) -> Reply:
         label = f"{request.method} {request.url}"
         try:
-            with self._http.stream(
-                request.method, request.url, headers=request.headers, content=request.content
-            ) as streamed:
+            # The request built (and recorded) in ``send`` is the one sent: not rebuilt a second time.
+            streamed = self._http.send(request, stream=True)
+            with contextlib.closing(streamed):
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in streamed.iter_bytes():  # decoded: the cap also stops gzip bombs

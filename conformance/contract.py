@@ -156,9 +156,10 @@ class ContractValidator:
                     )
                 )
 
+            converted = _as_schemathesis(response)  # once, not once per check
             for requirement, (name, check) in self._checks.items():
                 try:
-                    case.validate_response(response, checks=[check])
+                    case.validate_response(converted, checks=[check])
                 except (AssertionError, BaseExceptionGroup) as exc:
                     pointer = response_pointer(operation, requirement, status, content_type)
                     add(requirement, name, _describe(exc), self.document.at(pointer))
@@ -173,6 +174,39 @@ class ContractValidator:
                 for message, pointer in self._problem_policy.problems(status, response.content):
                     add(PROBLEM_REQUIREMENT, PROBLEM_CHECK, message, self._profile.at(pointer))
             return findings, checked
+
+
+def _as_schemathesis(response: Any) -> Any:
+    """schemathesis' own response object, as ``Response.from_httpx`` makes it, built once per response.
+
+    ``from_httpx`` re-prepares the request through ``requests`` (URL parsing, IDNA, re-quoting),
+    which cost as much as the three checks together. The checks used here judge the status, headers
+    and body only; the request rides along for messages, so it is carried over as sent, unparsed.
+    """
+    import httpx
+    from requests import PreparedRequest
+    from requests.structures import CaseInsensitiveDict
+    from schemathesis.core.transport import Response
+
+    if not isinstance(response, httpx.Response):  # another transport's: schemathesis converts it
+        return Response.from_any(response)
+    sent = response.request
+    request = PreparedRequest()
+    request.method = sent.method
+    request.url = str(sent.url)
+    request.headers = CaseInsensitiveDict(sent.headers.items())
+    request.body = sent.content or None
+    return Response(
+        status_code=response.status_code,
+        headers={key: [value] for key, value in response.headers.items()},
+        content=response.content,
+        request=request,
+        elapsed=response.elapsed.total_seconds(),
+        message=response.reason_phrase,
+        encoding=response.encoding,
+        http_version=response.http_version,
+        verify=True,
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
+from conformance.yamlsafe import safe_load
 
 
 def _values_for(ref: str, mapping: dict[str, str]) -> list[str]:
@@ -50,8 +50,7 @@ def with_discriminators_applied(document: dict[str, Any]) -> dict[str, Any]:
 
 def load_document(path: Path) -> dict[str, Any]:
     """The OpenAPI document at ``path``, discriminators applied (for schemathesis ``from_dict``)."""
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = safe_load(path.read_bytes())
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not an OpenAPI document")
     return with_discriminators_applied(data)

@@ -12,13 +12,11 @@ import functools
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from conformance.auth import AuthMode
 from conformance.errors import ScenarioFormatError
+from conformance.fastschema import QuickCheck
 from conformance.generators import IdentifierGenerator
 from conformance.model import (
     BODY_OPERATORS,
@@ -36,6 +34,9 @@ from conformance.resources import package_file
 from conformance.templating import names_in
 from conformance.yamlsafe import line_of, load_yaml
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 SCENARIO_SUFFIX = ".scenario.yaml"
 GENERATOR_NAMES = IdentifierGenerator("names").names
 BUILTIN_NAMES = frozenset({"run_id", "refusal_statuses"})
@@ -50,8 +51,17 @@ def scenario_schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Any:
+    """``jsonschema``'s validator of the format: it decides and words every refusal."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(scenario_schema())
+
+
+@functools.cache
+def _quick() -> QuickCheck:
+    """The fast "valid" answer for the (nearly all) files that pass; see ``conformance.fastschema``."""
+    return QuickCheck(scenario_schema())
 
 
 def _suggest(word: str, options: Iterable[str]) -> str | None:
@@ -100,6 +110,10 @@ def _describe(error: ValidationError, data: Any, file: str) -> ScenarioFormatErr
 
 def validate_document(data: Any, file: str) -> None:
     """Raise the most relevant schema error of ``data``, if any."""
+    if _quick().valid(data):
+        return
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         raise _describe(error, data, file)
@@ -107,6 +121,10 @@ def validate_document(data: Any, file: str) -> None:
 
 def schema_errors(data: Any, file: str) -> list[ScenarioFormatError]:
     """Every schema error of ``data`` (one per unknown key), ordered by line."""
+    if _quick().valid(data):
+        return []
+    from jsonschema.exceptions import best_match
+
     out: list[ScenarioFormatError] = []
     for error in _validator().iter_errors(data):
         relevant = best_match([error]) or error

@@ -9,12 +9,14 @@ the contract file alone. One policy serves scenario responses (``conformance.con
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.errors import ConfigError
+from conformance.fastschema import QuickCheck
 
 STATUS_POINTER = "/implicit_error_statuses"
 PROBLEM_POINTER = "/problem_details/schema"
@@ -82,6 +84,18 @@ class ProblemPolicy:
             source=str(data.get("source", "")),
         )
 
+    @functools.cached_property
+    def _quick(self) -> QuickCheck:
+        """The fast "valid" answer for conforming bodies (``conformance.fastschema``)."""
+        return QuickCheck(self.schema)
+
+    @functools.cached_property
+    def _validator(self) -> Any:
+        """The schema's validator, built once per policy (not once per 4xx body)."""
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema)
+
     def problems(self, status: int, body: bytes | None) -> list[tuple[str, str]]:
         """``(message, profile pointer)`` for every way a 4xx ``body`` breaks the policy; [] otherwise.
 
@@ -95,14 +109,13 @@ class ProblemPolicy:
             return [
                 (f"HTTP {status}: the body is not JSON, so not a problem-details object", PROBLEM_POINTER)
             ]
-        from jsonschema import Draft202012Validator
-
+        errors = [] if self._quick.valid(document) else sorted(self._validator.iter_errors(document), key=str)
         found = [
             (
                 f"HTTP {status}: {'/'.join(str(p) for p in error.absolute_path) or 'body'}: {error.message}",
                 PROBLEM_POINTER,
             )
-            for error in sorted(Draft202012Validator(self.schema).iter_errors(document), key=str)
+            for error in errors
         ]
         if not isinstance(document, dict):
             return found

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from conformance.errors import ConfigError, ScenarioFormatError
 from conformance.report import exit_code_of
 from conformance.verdicts import ExitCode, Verdict
@@ -69,6 +66,9 @@ def load_waivers(path: Path) -> list[Waiver]:
         data = load_yaml(path)
     except ScenarioFormatError as exc:
         raise ConfigError(f"waiver file: {exc}") from exc
+    import jsonschema  # only runs with --waivers import it (70 ms)
+    from jsonschema.exceptions import best_match
+
     validator = jsonschema.Draft202012Validator(waiver_schema())
     problems = []
     for error in validator.iter_errors(data):
