@@ -1,0 +1,175 @@
+"""Shared pieces of the benchmarks: one row of the table, child processes with their peak RSS.
+
+A benchmark module exposes ``rows(quick: bool) -> list[Row]`` and a ``main`` that prints its rows
+alone; ``run_all.py`` prints every module's rows as one table. Figures only, never asserts: a goal
+that is missed is a marker in the table, not an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = Path(__file__).resolve().parent
+PYTHON = sys.executable
+CLI = str(Path(sys.executable).with_name("klanten-conformance"))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: our figure beside its baseline, their ratio and the issue's goal."""
+
+    metric: str
+    ours: str
+    baseline: str = "-"
+    ratio: float | None = None
+    goal: str = "-"
+    met: bool | None = None  # None: no goal, or nothing to judge it by
+    note: str = ""
+
+
+def at_most(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def at_least(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value >= limit
+
+
+def ratio(ours: float, baseline: float) -> float | None:
+    return ours / baseline if baseline > 0 else None
+
+
+def median_of(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any ``KLANTEN_CONFORMANCE_*`` setting of the caller, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """A finished child process: exit code, wall time and peak RSS of its process tree."""
+
+    returncode: int
+    wall_s: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def run_child(
+    command: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> ChildRun:
+    """Run ``command`` to its end; the peak RSS is ``wait4``'s ``ru_maxrss`` of that one child.
+
+    On Linux that figure is the largest resident set of the child or of any descendant it reaped
+    (pytest-xdist workers included), the same figure as ``/usr/bin/time -v``'s "Maximum resident set
+    size", and it belongs to this child only (``RUSAGE_CHILDREN`` would mix earlier children in).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=dict(env or os.environ), cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(
+            returncode=proc.returncode,
+            wall_s=wall,
+            peak_rss_mb=usage.ru_maxrss / 1024,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+        )
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _met(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "NO")
+
+
+def render(rows: Sequence[Row]) -> str:
+    """The table, one row per metric, columns side by side; notes listed under it."""
+    head = ("metric", "ours", "baseline", "ratio", "goal", "met")
+    cells = [(r.metric, r.ours, r.baseline, fmt_ratio(r.ratio), r.goal, _met(r.met)) for r in rows]
+    widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(len(head))]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*head), line.format(*("-" * w for w in widths))]
+    out += [line.format(*c) for c in cells]
+    notes = [f"  {r.metric}: {r.note}" for r in rows if r.note]
+    if notes:
+        out += ["", "notes:", *notes]
+    return "\n".join(out)
+
+
+def standalone(rows: Callable[[bool], list[Row]], description: str | None) -> None:
+    """``main`` of a benchmark module: ``--quick``, then its rows as a table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a smaller, faster variant")
+    args = parser.parse_args()
+    print(render(rows(args.quick)))
+
+
+@dataclass(frozen=True)
+class Served:
+    """A reference server in its own process (``klanten-conformance serve``)."""
+
+    root_url: str
+    token: str
+    site: str
+
+
+@contextlib.contextmanager
+def served_reference() -> Iterator[Served]:
+    """A fresh reference in a separate process, so a client measured in this process does not share
+    its interpreter (and GIL) with the server; its token is read from its output, never put in argv."""
+    proc = subprocess.Popen(
+        [CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=clean_env(),
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        found: dict[str, str] = {}
+        for line in proc.stdout:
+            key, _, value = line.partition(":")
+            if key in ("API root", "token"):
+                found[key] = value.strip()
+            if len(found) == 2:
+                break
+        if len(found) != 2:
+            raise RuntimeError("klanten-conformance serve did not print its root and token")
+        root = found["API root"]
+        parts = urlsplit(root)
+        yield Served(root_url=root, token=found["token"], site=f"{parts.scheme}://{parts.netloc}")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
