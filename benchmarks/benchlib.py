@@ -145,13 +145,14 @@ class Served:
 
 
 @contextlib.contextmanager
-def served_reference() -> Iterator[Served]:
+def served_reference(db: Path | None = None) -> Iterator[Served]:
     """A fresh reference in a separate process, so a client measured in this process does not share
-    its interpreter (and GIL) with the server; its token is read from its output, never put in argv."""
+    its interpreter (and GIL) with the server; its token is read from its output, never put in argv.
+    ``db``: serve this SQLite file (e.g. a pre-seeded one) instead of a new temporary one."""
+    command = [CLI, "serve", "--port", "0", *(["--db", str(db)] if db else [])]
     proc = subprocess.Popen(
-        [CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env=clean_env(),
-    )  # fmt: skip
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=clean_env()
+    )
     try:
         assert proc.stdout is not None
         found: dict[str, str] = {}
