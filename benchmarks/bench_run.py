@@ -57,7 +57,7 @@ def run_rows(quick: bool) -> list[Row]:
     run = default_run(quick)
     what = "quick: fuzz budget 1, examples+fuzzing (not the default run)" if quick else "default settings"
     note = (
-        f"{what}; exit code {run.child.returncode} (report: {run.exit_code}), "
+        f"{what}; CPU {run.child.cpu_s:.1f} s; exit code {run.child.returncode} (report: {run.exit_code}), "
         f"{run.scenarios} scenarios, {run.fuzz_cases} fuzz cases"
     )
     return [
@@ -80,7 +80,8 @@ def parallel_rows(quick: bool) -> list[Row]:
             fmt_s(parallel.child.wall_s),
             fmt_s(serial.child.wall_s),
             share,
-            note=f"{speedup}exit code {parallel.child.returncode} (report: {parallel.exit_code}), "
+            note=f"{speedup}CPU {parallel.child.cpu_s:.1f} s vs {serial.child.cpu_s:.1f} s; "
+            f"exit code {parallel.child.returncode} (report: {parallel.exit_code}), "
             f"{parallel.fuzz_cases} fuzz cases, peak RSS {parallel.child.peak_rss_mb:.0f} MB; "
             f"{'same' if same else 'DIFFERENT'} exit code and scenario count as the serial run",
         )

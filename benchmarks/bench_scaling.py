@@ -22,6 +22,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from benchlib import (
@@ -77,8 +78,8 @@ def seed(path: Path, count: int) -> Seeded:
                     {"uuid": uuid, "soort": "persoon", "indicatie_actief": 1, "zelfstandig": 0,
                      "interne_notitie": "bench_scaling seed"},
                 )  # fmt: skip
-                group = {"code_objecttype": "natuurlijk_persoon", "code_soort": "bsn", "object_id": bsn,
-                         "code_register": "brp"}  # fmt: skip
+                group: dict[str, Any] = {"code_objecttype": "natuurlijk_persoon", "code_soort": "bsn",
+                                         "object_id": bsn, "code_register": "brp"}  # fmt: skip
                 group |= {"uuid": str(uuidlib.uuid4()), "partij_id": partij}
                 store.insert("partij_identificator", group)
     finally:

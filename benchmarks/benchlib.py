@@ -64,10 +64,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ChildRun:
-    """A finished child process: exit code, wall time and peak RSS of its process tree."""
+    """A finished child process: exit code, wall time, CPU time and peak RSS of its process tree."""
 
     returncode: int
     wall_s: float
+    cpu_s: float  # user + system of the child and its reaped descendants: less noisy than wall
     peak_rss_mb: float
     stdout: str
     stderr: str
@@ -93,6 +94,7 @@ def run_child(
         return ChildRun(
             returncode=proc.returncode,
             wall_s=wall,
+            cpu_s=usage.ru_utime + usage.ru_stime,
             peak_rss_mb=usage.ru_maxrss / 1024,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
