@@ -18,7 +18,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from benchlib import PYTHON, Row, clean_env, fmt_s, median_of, ratio, run_child, standalone
+from benchlib import PYTHON, Row, clean_env, fmt_s, median_of, ratio, run_child, standalone, warm_up
 
 from conformance.config import Settings
 from conformance.loader import scenario_files
@@ -88,6 +88,7 @@ def spec_loading(repeats: int) -> dict[str, float]:
 
 
 def rows(quick: bool) -> list[Row]:
+    warm_up()
     repeats = 1 if quick else 3
     spec = Settings(profile=PROFILE).load_profile().spec_path
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,19 @@ ratio shows what the command adds to Python's own start. ``run --help`` is in th
 
 from __future__ import annotations
 
-from benchlib import CLI, PYTHON, Row, at_most, clean_env, fmt_s, median_of, ratio, run_child, standalone
+from benchlib import (
+    CLI,
+    PYTHON,
+    Row,
+    at_most,
+    clean_env,
+    fmt_s,
+    median_of,
+    ratio,
+    run_child,
+    standalone,
+    warm_up,
+)
 
 
 def _median_wall(command: list[str], repeats: int) -> float:
@@ -17,6 +29,7 @@ def _median_wall(command: list[str], repeats: int) -> float:
 
 
 def rows(quick: bool) -> list[Row]:
+    warm_up()
     repeats = 3 if quick else 7
     _median_wall([CLI, "--help"], 1)  # warm the file cache
     ours = _median_wall([CLI, "--help"], repeats)

@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchlib import CLI, ChildRun, Row, at_most, clean_env, fmt_s, ratio, run_child, standalone
+from benchlib import CLI, ChildRun, Row, at_most, clean_env, fmt_s, ratio, run_child, standalone, warm_up
 
 QUICK_FUZZ = ["--fuzz-budget", "1", "--fuzz-phases", "examples,fuzzing"]
 
@@ -35,6 +35,7 @@ class DefaultRun:
 @functools.cache
 def default_run(quick: bool, workers: int | None = None) -> DefaultRun:
     """One ``klanten-conformance run`` (cached per process: rows 4 and 5 share the serial run)."""
+    warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         command = [CLI, "run", *(QUICK_FUZZ if quick else [])]
         if workers:

@@ -38,6 +38,7 @@ from benchlib import (
     ratio,
     run_child,
     standalone,
+    warm_up,
 )
 from replay import TOKEN_PLACEHOLDER, IdentifierMap, Recorded, replay, save, successes_first
 
@@ -152,6 +153,7 @@ def _replay_command(recording: Path, url: str) -> list[str]:
 
 
 def rows(quick: bool) -> list[Row]:
+    warm_up()
     repeats = 1 if quick else 3
     token = secrets.token_hex(20)
     scenarios = load_scenarios()

@@ -36,6 +36,7 @@ from benchlib import (
     run_child,
     served_reference,
     standalone,
+    warm_up,
 )
 
 from conformance.reference.rules import elfproef
@@ -135,6 +136,7 @@ def measure(records: int, requests: int, work: Path) -> Scale:
 
 
 def rows(quick: bool) -> list[Row]:
+    warm_up()
     base = 200 if quick else 1000
     requests = 50 if quick else 200
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,6 +8,7 @@ that is missed is a marker in the table, not an error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import statistics
@@ -55,11 +56,38 @@ def median_of(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+# Bytecode caches. Python writes ``__pycache__`` and pytest its assertion-rewrite caches on first use;
+# an environment with PYTHONDONTWRITEBYTECODE=1 (this project's sandbox) writes none, so every process
+# compiles every module again (about 3 s of CPU for a run). By default the children measure the
+# normal, warm state: the variable is dropped and ``warm_up`` runs the suite once. KC_BENCH_COLD=1
+# (``run_all.py --cold``) measures the worst case instead: no cache is read or written.
+def cold() -> bool:
+    return os.environ.get("KC_BENCH_COLD") == "1"
+
+
+_NO_CACHE = Path(tempfile.gettempdir()) / "kc-bench-empty-pycache"
+
+
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any ``KLANTEN_CONFORMANCE_*`` setting of the caller, plus ``extra``."""
+    """The environment for a measured child: no ``KLANTEN_CONFORMANCE_*`` setting of the caller, the
+    bytecode-cache policy above, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
+    if cold():
+        _NO_CACHE.mkdir(exist_ok=True)
+        env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(_NO_CACHE))
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
+
+
+@functools.cache
+def warm_up() -> None:
+    """One ``run --no-fuzz`` before anything is measured, so bytecode caches exist (not when cold)."""
+    if cold():
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run_child([CLI, "run", "--no-fuzz", "--", "-q"], env=clean_env(), cwd=Path(tmp))
 
 
 @dataclass(frozen=True)

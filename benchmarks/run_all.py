@@ -50,10 +50,18 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="smaller budgets and fewer repetitions")
     parser.add_argument("--only", metavar="ROW[,ROW]", help=f"rows to run, of: {', '.join(ROWS)}")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="children read and write no bytecode cache (the worst case; default: warm caches)",
+    )
     args = parser.parse_args()
+    if args.cold:
+        os.environ["KC_BENCH_COLD"] = "1"
     names = selected(args.only)
     print(
         f"klanten-conformance benchmarks{' (quick)' if args.quick else ''}: {', '.join(names)}; "
+        f"bytecode caches {'off (--cold)' if args.cold else 'warm'}; "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
         flush=True,
     )
