@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,30 +102,45 @@ class ChildRun:
     stderr: str
 
 
+# Starts the measured command and reports its rusage. Linux records a process's high-water RSS at
+# exec, so a child forked (or vforked) from this benchmark process would report *our* peak (300 MB
+# once the in-process rows have run) as its own: the command is therefore started by this small
+# launcher (no site import, a few MB, like /usr/bin/time), whose child starts clean.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+figures = {"wall": time.perf_counter() - started, "code": os.waitstatus_to_exitcode(status),
+           "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+with open(sys.argv[1], "w") as out:
+    json.dump(figures, out)
+"""
+
+
 def run_child(
     command: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> ChildRun:
-    """Run ``command`` to its end; the peak RSS is ``wait4``'s ``ru_maxrss`` of that one child.
+    """Run ``command`` to its end through the launcher above; wall, CPU and peak RSS are its own.
 
-    On Linux that figure is the largest resident set of the child or of any descendant it reaped
-    (pytest-xdist workers included), the same figure as ``/usr/bin/time -v``'s "Maximum resident set
-    size", and it belongs to this child only (``RUSAGE_CHILDREN`` would mix earlier children in).
+    The peak RSS is ``wait4``'s ``ru_maxrss``: on Linux the largest resident set of the command or
+    of any descendant it reaped (pytest-xdist workers included), the figure ``/usr/bin/time -v``
+    prints as "Maximum resident set size".
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, env=dict(env or os.environ), cwd=cwd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
-        out.seek(0)
-        err.seek(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures_file, out_file, err_file = (Path(tmp) / name for name in ("figures", "out", "err"))
+        with out_file.open("wb") as out, err_file.open("wb") as err:
+            launcher = [PYTHON, "-S", "-c", _LAUNCHER, str(figures_file), *command]
+            environment = dict(env or os.environ)
+            subprocess.run(launcher, env=environment, cwd=cwd, stdout=out, stderr=err, check=False)
+        figures = json.loads(figures_file.read_text())
         return ChildRun(
-            returncode=proc.returncode,
-            wall_s=wall,
-            cpu_s=usage.ru_utime + usage.ru_stime,
-            peak_rss_mb=usage.ru_maxrss / 1024,
-            stdout=out.read().decode(errors="replace"),
-            stderr=err.read().decode(errors="replace"),
+            returncode=figures["code"],
+            wall_s=figures["wall"],
+            cpu_s=figures["cpu"],
+            peak_rss_mb=figures["maxrss_kb"] / 1024,
+            stdout=out_file.read_text(errors="replace"),
+            stderr=err_file.read_text(errors="replace"),
         )
 
 
