@@ -16,6 +16,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import bench_runner  # noqa: E402
+from benchlib import run_child  # noqa: E402
 from replay import IdentifierMap, Recorded, successes_first  # noqa: E402
 
 A, B = "0b8a3f4e-1111-4c3a-9d2e-aaaaaaaaaaaa", "0b8a3f4e-2222-4c3a-9d2e-bbbbbbbbbbbb"
@@ -68,6 +69,18 @@ def test_a_recorded_scenario_replays_on_a_fresh_server_only_with_the_mapping(
     monkeypatch.setattr(bench_runner, "IdentifierMap", _Forgetful)
     _, mismatches = bench_runner.replay_loop(recorded, site, token)
     assert mismatches > 0  # the recorded uuids do not exist on a fresh server: 404s
+
+
+def test_a_child_reports_its_own_peak_rss_not_the_benchmark_processes() -> None:
+    held = bytearray(120 * 1024 * 1024)  # this process is large; a forked child would report it too
+    held[::4096] = b"\x01" * len(held[::4096])
+    small = run_child([sys.executable, "-c", "pass"])
+    touch = "b = bytearray(80 * 1024 * 1024)\nb[::4096] = b'\\x01' * len(b[::4096])"
+    large = run_child([sys.executable, "-c", touch])
+    assert (small.returncode, large.returncode) == (0, 0), large.stderr
+    assert small.peak_rss_mb < 60
+    assert large.peak_rss_mb >= 80
+    del held
 
 
 def test_run_all_prints_one_table() -> None:
