@@ -1,7 +1,8 @@
 """Throughput of the reference server: sequential and concurrent create + read of partijen.
 
-Run: /work/venv/bin/python benchmarks/bench_reference.py [iterations]
-Prints requests per second; no assertions (figures are recorded in docs/reference-server.md).
+Run: .venv/bin/python benchmarks/bench_reference.py [iterations]
+Prints requests per second; no assertions (figures are recorded in docs/reference-server.md; the
+reference at 1x/10x/100x stored partijen is `bench_scaling.py`).
 """
 
 from __future__ import annotations
