@@ -138,9 +138,10 @@ class PartijResource(IdentificatorRules):
             params.append(query[name])
         if inner:
             condition = " AND ".join(inner)
+            # IN, not a correlated EXISTS: SQLite then looks the identificator up by its index
+            # (ix_identificator_object) instead of probing it for every stored partij.
             clauses.append(
-                "EXISTS (SELECT 1 FROM partij_identificator pi "
-                f"WHERE pi.partij_id = partij.id AND {condition})"
+                f"partij.id IN (SELECT pi.partij_id FROM partij_identificator pi WHERE {condition})"
             )
         return clauses, params
 

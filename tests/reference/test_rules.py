@@ -257,3 +257,22 @@ def test_lookup_by_bsn_finds_exactly_one(client: httpx.Client) -> None:
     # Filters Open Klant does not have are refused, as Open Klant refuses unknown query parameters.
     refused = client.get("/partij-identificatoren", params={"identificeerdePartij__uuid": created["uuid"]})
     assert refused.status_code == 400
+
+
+def test_a_lookup_by_identifier_uses_the_index_not_a_scan_of_every_partij() -> None:
+    """The suite's lookups must not grow with the target's size (benchmarks/bench_scaling.py): a
+    correlated EXISTS made SQLite probe the identificatoren once per stored partij."""
+    from conformance.reference.partijen import PartijResource
+    from conformance.reference.storage import Store
+    from conformance.reference.variants import Switches
+
+    store = Store(":memory:", Switches())
+    try:
+        where, params = PartijResource(store, Switches()).filters(
+            {"partijIdentificator__objectId": "999990019"}
+        )
+        sql = f"EXPLAIN QUERY PLAN SELECT * FROM partij WHERE {' AND '.join(where)}"
+        plan = " | ".join(str(row[-1]) for row in store.all(sql, params))
+    finally:
+        store.close()
+    assert "SEARCH pi USING INDEX ix_identificator_object" in plan and "SCAN partij" not in plan, plan
