@@ -22,6 +22,7 @@ from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
 from conformance.fuzz.formats import hinted
+from conformance.fuzz.unicode import prime_utf8_table
 
 # Titles schemathesis gives errors that mean "the target did not answer".
 _TARGET_ERROR_TITLES = frozenset(
@@ -110,6 +111,7 @@ def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, s
     ``formats`` names identifier formats for properties (``conformance.fuzz.formats``)."""
     import schemathesis
 
+    prime_utf8_table()  # before anything generates a string: see conformance.fuzz.unicode
     try:
         # Discriminators applied (conformance.discriminator): a oneOf is judged by its selected branch;
         # the profile's identifier formats hinted (conformance.fuzz.formats).
