@@ -4,7 +4,10 @@
 
 Both sides run single-worker against a fresh embedded reference served by a separate process
 (``klanten-conformance serve``), with the same spec, seed, phases, max-examples, request timeout and
-checks (and every phase on every operation, as ``st run`` does). Ours is driven through the public
+checks (and every phase on every operation, as ``st run`` does). ``st run`` also gets the contract
+as our generator reads it (discriminators applied, the profile's identifier formats hinted) and,
+through a hooks module, the same format strategies and Hypothesis' utf-8 table: both sides generate
+and send the same kind of requests, so the ratio compares the drivers, not two workloads. Ours is driven through the public
 ``FuzzSession`` API (``units()``, ``run_unit()``, ``finish()``), without the auth-probe unit, which
 ``st run`` has no counterpart for; its time is the units' (spec loading and the cleanup in
 ``finish()`` are outside it). ``st run``'s time is the test time it prints itself ("... in 13.30s":
@@ -16,6 +19,7 @@ cases/s / st's cases/s (goal >= 1.2x). Figures only, no asserts.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import sys
@@ -43,6 +47,25 @@ QUICK_PHASES = "examples,fuzzing"  # the coverage phase is most of the cases
 SAME_WORK: dict[str, Any] = (
     {"fuzz_coverage_updates": True} if "fuzz_coverage_updates" in Settings.__dataclass_fields__ else {}
 )
+# Loaded by ``st`` (SCHEMATHESIS_HOOKS): our identifier formats, and the utf-8 table ours writes.
+_HOOKS = """
+from conformance.fuzz import formats, unicode
+formats.register()
+unicode.prime_utf8_table()
+"""
+
+
+def _our_contract(directory: Path) -> Path:
+    """The contract as our generator reads it, for ``st run``: discriminators applied, formats hinted."""
+    from conformance.discriminator import load_document
+    from conformance.fuzz.formats import with_formats
+    from conformance.profiles import load_profile
+
+    hints = dict(load_profile("klantinteracties-v1").fuzz_formats)
+    path = directory / "contract.json"
+    path.write_text(json.dumps(with_formats(load_document(SPEC), hints)), encoding="utf-8")
+    (directory / "kc_bench_hooks.py").write_text(_HOOKS, encoding="utf-8")
+    return path
 
 
 @dataclass(frozen=True)
@@ -102,13 +125,15 @@ def schemathesis_cli(budget: int, phases: str, seed: int) -> Throughput:
             'headers = { Authorization = "Token ${KC_BENCH_TOKEN}" }\n[cache]\nenabled = false\n',
             encoding="utf-8",
         )
+        contract = _our_contract(Path(tmp))
         command = [
-            ST, "--config-file", str(config), "run", str(SPEC), "--url", server.root_url,
+            ST, "--config-file", str(config), "run", str(contract), "--url", server.root_url,
             "-n", str(budget), "--seed", str(seed), "--phases", phases, "--workers", "1",
             "--request-timeout", "30", "--continue-on-failure", "--generation-database", "none",
             "--checks", ",".join(CHECK_REQUIREMENTS),
         ]  # fmt: skip
-        child = run_child(command, env=clean_env(KC_BENCH_TOKEN=server.token), cwd=Path(tmp))
+        hooks = {"SCHEMATHESIS_HOOKS": "kc_bench_hooks", "PYTHONPATH": tmp}
+        child = run_child(command, env=clean_env(KC_BENCH_TOKEN=server.token, **hooks), cwd=Path(tmp))
     generated = re.search(r"(\d+) generated", child.stdout)
     failures = re.search(r"(\d+) unique failure", child.stdout)
     own_time = re.search(r" in ([\d.]+)s =+\s*$", child.stdout)
