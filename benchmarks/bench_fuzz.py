@@ -7,13 +7,13 @@ Both sides run single-worker against a fresh embedded reference served by a sepa
 checks (and every phase on every operation, as ``st run`` does). ``st run`` also gets the contract
 as our generator reads it (discriminators applied, the profile's identifier formats hinted) and,
 through a hooks module, the same format strategies and Hypothesis' utf-8 table: both sides generate
-and send the same kind of requests, so the ratio compares the drivers, not two workloads. Ours is driven through the public
-``FuzzSession`` API (``units()``, ``run_unit()``, ``finish()``), without the auth-probe unit, which
-``st run`` has no counterpart for; its time is the units' (spec loading and the cleanup in
-``finish()`` are outside it). ``st run``'s time is the test time it prints itself ("... in 13.30s":
-its interpreter start and spec loading are outside it), its process wall time is in the note. The
-token reaches ``st`` through an environment-substituted config file, never argv. Ratio = our
-cases/s / st's cases/s (goal >= 1.2x). Figures only, no asserts.
+and send the same kind of requests, so the ratio compares the drivers, not two workloads. Ours is
+driven through the public ``FuzzSession`` API (``units()``, ``run_unit()``, ``finish()``), without
+the auth-probe unit, which ``st run`` has no counterpart for; its time is the units' (spec loading
+and the cleanup in ``finish()`` are outside it). ``st run``'s time is the test time it prints itself
+("... in 13.30s": its interpreter start and spec loading are outside it), its process wall time is
+in the note. The token reaches ``st`` through an environment-substituted config file, never argv.
+Ratio = our cases/s / st's cases/s (goal >= 1.2x). Figures only, no asserts.
 """
 
 from __future__ import annotations
