@@ -429,11 +429,17 @@ class FuzzSession:
         if self._finished is not None:
             return self._finished
         for unit in self.units():
-            if unit not in self.outcomes and self._is_expected(unit):
-                # Never started (--max-duration spent, a stopped target): listed, so no CONTRACT-*
-                # requirement reads as passed on the strength of the units that did run.
+            # Units that never ran are listed, so no CONTRACT-* requirement reads as passed on the
+            # strength of the units that did: deselected ones (--read-only, -k), and expected ones
+            # the session never reached (--max-duration spent, a stopped target).
+            if unit in self.outcomes:
+                continue
+            if self._is_expected(unit):
                 self._cut_reason = self._cut_reason or "session ended before every unit ran"
-                self.outcomes[unit] = UnitOutcome(unit, skipped=f"not run: {self._cut_reason}")
+                reason = f"not run: {self._cut_reason}"
+            else:
+                reason = "not run: not selected (--read-only, -k or another deselection)"
+            self.outcomes[unit] = UnitOutcome(unit, skipped=reason)
         headers = dict(self._auth_headers)
         with self._client() as client:
             client.headers.update(headers)

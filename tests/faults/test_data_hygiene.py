@@ -111,6 +111,12 @@ def test_read_only_creates_nothing_and_names_what_it_could_not_judge(
     )
     assert "fuzz GET /partijen" not in read_only["deselected"]
     assert "KLOK01-R4" in read_only["requirements_not_judged"]
+    # The write operations were never fuzzed: no CONTRACT-* requirement passes on the reads alone.
+    units = report["sections"]["fuzz"]["units"]
+    assert "not selected" in units["POST /partijen"]["skipped"] and units["GET /partijen"]["skipped"] is None
+    contract = {r["id"]: r["verdict"] for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
+    assert set(contract.values()) == {"not-run"}, contract
+    assert proc.returncode == 4
     assert "not judged: " in proc.stdout
     log = (tmp_path / "reports" / "evidence").glob("*.json")
     assert not list(log)  # no scenario ran
