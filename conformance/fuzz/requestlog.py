@@ -2,9 +2,9 @@
 
 The digest proves determinism: the same seed against the same kind of server gives the same
 digest. Two things legitimately differ between two runs and are normalised away: the target's
-host/port (URLs are logged relative to the API root) and identifiers the *server* minted (a
-UUID first seen in a response and then sent back, as stateful links do), which are replaced by
-``<minted-N>`` in order of first appearance.
+host/port (URLs are logged relative to the API root, and its origin in a body is ``<origin>``) and
+values the *server* minted (a UUID or a timestamp first seen in a response and then sent back, as
+stateful links do), which are replaced by ``<minted-N>`` in order of first appearance.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 from conformance.evidence import Redactor
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_TIMESTAMP = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})"  # e.g. plaatsgevondenOp
+_MINTABLE = re.compile(f"{_UUID}|{_TIMESTAMP}")
 # Headers that say nothing about what was generated (or are transport noise).
 _IGNORED_HEADERS = frozenset(
     {"user-agent", "content-length", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
@@ -64,7 +66,12 @@ class RequestLog:
             value = match.group(0).lower()
             return self._minted.get(value, match.group(0))
 
-        return _UUID.sub(swap, text)
+        # A server URL sent back in a body (a stateful link passes a response's `url` on) carries
+        # the target's host and port, which differ between two servers of the same kind.
+        root = urlsplit(self.target_url)
+        if root.scheme and root.netloc:
+            text = text.replace(f"{root.scheme}://{root.netloc}", "<origin>")
+        return _MINTABLE.sub(swap, text)
 
     def _relative(self, url: str) -> str:
         root = urlsplit(self.target_url)
@@ -89,7 +96,7 @@ class RequestLog:
         response_location: str | None = None,
     ) -> None:
         raw_request = f"{url}\n{body.decode('utf-8', 'replace') if body else ''}"
-        for value in _UUID.findall(raw_request):
+        for value in _MINTABLE.findall(raw_request):
             self._sent.add(value.lower())
         path = self._normalise(self._relative(url))
         kept = sorted(
@@ -104,8 +111,8 @@ class RequestLog:
                 phase, operation, method.upper(), self.redactor.text(path), tuple(kept), digest, status
             )
         )
-        # Identifiers that first appear in a response were minted by the server.
-        for value in _UUID.findall(f"{response_text or ''}\n{response_location or ''}"):
+        # Identifiers and timestamps that first appear in a response were minted by the server.
+        for value in _MINTABLE.findall(f"{response_text or ''}\n{response_location or ''}"):
             lowered = value.lower()
             if lowered not in self._sent and lowered not in self._minted:
                 self._minted[lowered] = f"<minted-{len(self._minted) + 1}>"

@@ -61,6 +61,15 @@ def test_same_seed_sends_the_same_requests(fuzz_run: Any) -> None:
     assert first.section["request_log_sha256"] != other.section["request_log_sha256"]
 
 
+def test_same_seed_same_digest_when_stateful_links_send_server_values_back(fuzz_run: Any) -> None:
+    # Stateful links pass a response's url (the server's host and port) and timestamps on in the
+    # next request body; two servers of the same kind differ in both, the requests do not.
+    first = fuzz_run(fuzz_phases="stateful", fuzz_budget=10, seed=3)
+    second = fuzz_run(fuzz_phases="stateful", fuzz_budget=10, seed=3)
+    assert any(":" in value for value in first.session.log._minted), "no server timestamp was sent back"
+    assert first.section["request_log_sha256"] == second.section["request_log_sha256"]
+
+
 def test_same_seed_is_deterministic_under_ci(fuzz_run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
     first = fuzz_run(fuzz_phases="fuzzing", seed=3)

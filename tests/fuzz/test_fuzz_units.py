@@ -88,7 +88,7 @@ def test_tracker_finds_created_resources_and_forgets_deleted_ones() -> None:
 
 
 def test_request_log_normalises_host_and_minted_ids_and_redacts() -> None:
-    def run(port: int, minted: str) -> RequestLog:
+    def run(port: int, minted: str, stamp: str = "2026-12-03T09:17:52.080559Z") -> RequestLog:
         log = RequestLog(
             f"http://127.0.0.1:{port}/klantinteracties/api/v1", Redactor.for_secrets(["s3cret-token"])
         )
@@ -101,7 +101,7 @@ def test_request_log_normalises_host_and_minted_ids_and_redacts() -> None:
             headers={"Authorization": "Token s3cret-token"},
             body=f'{{"ref": "{U1}"}}'.encode(),
             status=201,
-            response_text=f'{{"uuid": "{minted}", "ref": "{U1}"}}',
+            response_text=f'{{"uuid": "{minted}", "ref": "{U1}", "plaatsgevondenOp": "{stamp}"}}',
         )
         log.add(
             phase="stateful",
@@ -113,9 +113,33 @@ def test_request_log_normalises_host_and_minted_ids_and_redacts() -> None:
             status=200,
             response_text="{}",
         )
+        # A stateful link sends the server's url and timestamp back in a body.
+        log.add(
+            phase="stateful",
+            operation="POST /klantcontacten",
+            method="POST",
+            url=f"{base}/klantcontacten",
+            headers={},
+            body=f'{{"partij": "{base}/partijen/{minted}", "op": "{stamp}"}}'.encode(),
+            status=201,
+            response_text="{}",
+        )
         return log
 
-    first, second = run(1111, U2), run(2222, "33333333-3333-4333-8333-333333333333")
+    first = run(1111, U2)
+    second = run(2222, "33333333-3333-4333-8333-333333333333", "2026-12-03T09:17:57.409675Z")
     assert first.digest() == second.digest()
+
+    def generated(stamp: str) -> str:  # a timestamp the fuzzer made up is ours: it must count
+        log = RequestLog("http://127.0.0.1:1/klantinteracties/api/v1", Redactor.for_secrets([]))
+        body = f'{{"op": "{stamp}"}}'.encode()
+        log.add(
+            phase="fuzzing", operation="POST /klantcontacten", method="POST",
+            url="http://127.0.0.1:1/klantinteracties/api/v1/klantcontacten", headers={}, body=body,
+            status=400, response_text=f'{{"echo": "{stamp}"}}',
+        )  # fmt: skip
+        return log.digest()
+
+    assert generated("2000-01-01T00:00:00Z") != generated("2001-01-01T00:00:00Z")
     assert first.entries[1].path == "/partijen/<minted-1>"
     assert dict(first.entries[0].headers)["authorization"] == "Token [redacted]"
