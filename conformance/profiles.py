@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.errors import ConfigError
 from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.resources import scenarios_dir, specs_dir
+from conformance.yamlsafe import safe_load
 
 DEFAULT_PROFILE = "klantinteracties-v1"
 
@@ -132,8 +131,7 @@ def load_profile(name: str) -> Profile:
     if not path.is_file():
         known = ", ".join(available_profiles()) or "none"
         raise ConfigError(f"unknown profile {name!r}; known profiles: {known}")
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = safe_load(path.read_bytes())
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile must be a mapping")
     for policy in data.get("policies", []):
@@ -145,8 +143,7 @@ def _merge_policy(data: dict[str, Any], name: str, profile_path: Path) -> None:
     """Add a shared policy file's keys (``specs/policies/<name>.yaml``) the profile does not set."""
     path = specs_dir() / "policies" / f"{name}.yaml"
     try:
-        with path.open(encoding="utf-8") as fh:
-            policy = yaml.safe_load(fh)
+        policy = safe_load(path.read_bytes())
     except OSError as exc:
         raise ConfigError(f"{profile_path}: policy {name!r} not found ({path})") from exc
     if not isinstance(policy, dict):

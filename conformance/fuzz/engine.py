@@ -63,16 +63,15 @@ class Exchange:
 
 @dataclass
 class EngineRun:
-    """The flattened outcome of one engine run, over one operation or several (``part`` splits it)."""
+    """The flattened outcome of one engine run, over one operation or several (``part`` splits it).
+
+    Kept per operation label; the run's totals (``cases``, ``checks_ran``, ``errors``) are derived.
+    An error without an operation concerns every part."""
 
     exchanges: list[Exchange] = field(default_factory=list)
     failures: list[RawFailure] = field(default_factory=list)
-    checks_ran: set[str] = field(default_factory=set)
-    errors: list[ToolError] = field(default_factory=list)
-    cases: int = 0
     stopped_by_timer: bool = False  # the unit's share of the budget ran out
     lost_in_flight: bool = False  # stopped hard: cases in flight were dropped, their creations unseen
-    # Per operation label: what ``part`` needs. Errors without an operation concern every part.
     operation_checks: dict[str, set[str]] = field(default_factory=dict)
     operation_errors: list[tuple[str | None, ToolError]] = field(default_factory=list)
     operation_cases: Counter[str] = field(default_factory=Counter)
@@ -80,8 +79,19 @@ class EngineRun:
     operation_phases: dict[str, set[str]] = field(default_factory=dict)  # phases finished per operation
     operation_cut: set[str] = field(default_factory=set)  # a scenario of it finished after the timer
 
+    @property
+    def cases(self) -> int:
+        return sum(self.operation_cases.values())
+
+    @property
+    def checks_ran(self) -> set[str]:
+        return set().union(*self.operation_checks.values())
+
+    @property
+    def errors(self) -> list[ToolError]:
+        return [error for _, error in self.operation_errors]
+
     def add_error(self, error: ToolError, operation: str | None = None) -> None:
-        self.errors.append(error)
         self.operation_errors.append((operation, error))
 
     def part(self, operation: str, phases: tuple[str, ...]) -> EngineRun:
@@ -92,11 +102,11 @@ class EngineRun:
         return EngineRun(
             exchanges=[e for e in self.exchanges if e.operation == operation],
             failures=[f for f in self.failures if f.operation == operation],
-            checks_ran=set(self.operation_checks.get(operation, set())),
-            errors=[e for label, e in self.operation_errors if label in (None, operation)],
-            cases=self.operation_cases[operation],
             stopped_by_timer=cut,
             lost_in_flight=self.lost_in_flight and cut,
+            operation_checks={operation: set(self.operation_checks.get(operation, set()))},
+            operation_errors=[(label, e) for label, e in self.operation_errors if label in (None, operation)],
+            operation_cases=Counter({operation: self.operation_cases[operation]}),
             operation_seconds={operation: self.operation_seconds.get(operation, 0.0)},
             operation_phases={operation: set(done)},
         )
@@ -162,7 +172,6 @@ def _headers(raw: Any) -> dict[str, str]:
 
 
 def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | None, seconds: float) -> None:
-    run.cases += len(recorder.cases)
     operation = str(label or recorder.label)
     run.operation_cases[operation] += len(recorder.cases)
     run.operation_seconds[operation] = run.operation_seconds.get(operation, 0.0) + seconds
@@ -184,9 +193,7 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | No
             )
         )
     for checks in recorder.checks.values():
-        names = {str(node.name) for node in checks}
-        run.checks_ran.update(names)
-        run.operation_checks.setdefault(operation, set()).update(names)
+        run.operation_checks.setdefault(operation, set()).update(str(node.name) for node in checks)
     run.failures.extend(failures_from_recorder(recorder, phase))
 
 

@@ -26,6 +26,7 @@ from conformance.evidence import Redactor, curl_command
 from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL, PROBLEM_CHECK
 from conformance.policy import ProblemPolicy, StatusPolicy
 from conformance.results import ContractFinding
+from conformance.yamlsafe import safe_load
 
 SOURCE = "fuzz"
 MAX_MESSAGE = 2000
@@ -130,7 +131,7 @@ class BasisLookup:
         self.contract = Document.of(spec_path)
         self.profile = profile_document(profile_path) if profile_path is not None else None
         try:
-            self._raw: dict[str, Any] = yaml.safe_load(spec_path.read_bytes()) or {}
+            self._raw: dict[str, Any] = safe_load(spec_path.read_bytes()) or {}
         except yaml.YAMLError:
             self._raw = {}
 

@@ -68,13 +68,16 @@ class RequestLog:
 
         # A server URL sent back in a body (a stateful link passes a response's `url` on) carries
         # the target's host and port, which differ between two servers of the same kind.
-        root = urlsplit(self.target_url)
-        if root.scheme and root.netloc:
-            text = text.replace(f"{root.scheme}://{root.netloc}", "<origin>")
+        if self._origin:
+            text = text.replace(self._origin, "<origin>")
         return _MINTABLE.sub(swap, text)
 
+    def __post_init__(self) -> None:
+        self._root = urlsplit(self.target_url)  # split once: every request is normalised with it
+        self._origin = f"{self._root.scheme}://{self._root.netloc}" if self._root.netloc else ""
+
     def _relative(self, url: str) -> str:
-        root = urlsplit(self.target_url)
+        root = self._root
         parts = urlsplit(url)
         path = parts.path
         base = root.path.rstrip("/")

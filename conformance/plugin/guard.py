@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from conformance import interrupt
 from conformance.config import Settings
@@ -32,6 +31,7 @@ from conformance.merge import merge, to_payload
 from conformance.plugin.state import PluginState
 from conformance.results import ScenarioResult
 from conformance.verdicts import Verdict
+from conformance.yamlsafe import safe_load
 
 WORKER_KEY = "klanten_conformance"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -224,8 +224,7 @@ class RunGuard:
 
 def operation_methods(spec_path: Path) -> dict[str, str]:
     """operationId -> HTTP method (upper case) of a contract file."""
-    with spec_path.open(encoding="utf-8") as fh:
-        document = yaml.safe_load(fh) or {}
+    document = safe_load(spec_path.read_bytes()) or {}
     methods: dict[str, str] = {}
     for item in (document.get("paths") or {}).values():
         for method, operation in (item or {}).items():
