@@ -116,6 +116,7 @@ def test_read_only_creates_nothing_and_names_what_it_could_not_judge(
     assert "not selected" in units["POST /partijen"]["skipped"] and units["GET /partijen"]["skipped"] is None
     contract = {r["id"]: r["verdict"] for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
     assert set(contract.values()) == {"not-run"}, contract
+    assert set(contract) <= set(read_only["requirements_not_judged"])  # the section says the same
     assert proc.returncode == 4
     assert "not judged: " in proc.stdout
     log = (tmp_path / "reports" / "evidence").glob("*.json")
