@@ -174,7 +174,12 @@ def _add_spec_diff(commands: Any) -> None:
         "--against-target", metavar="URL", help="API root of a target: diff the spec it serves."
     )
     spec_diff.add_argument("--profile", default=None, help="Profile (default klantinteracties-v1).")
-    spec_diff.add_argument("--token", default=None, help="Credential for fetching the served spec.")
+    spec_diff.add_argument(
+        "--token",
+        default=None,
+        help="Credential for fetching the served spec (also KLANTEN_CONFORMANCE_TOKEN, "
+        "KLANTEN_CONFORMANCE_AUTH_HEADER or the JWT settings, as for run).",
+    )
     output = spec_diff.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="JSON output (schema shipped in the package).")
     output.add_argument("--markdown", action="store_true", help="Markdown output (the default).")
@@ -396,13 +401,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _spec_diff(args: argparse.Namespace) -> int:
-    from conformance.profiles import DEFAULT_PROFILE, load_profile
+    from conformance.auth import AuthMode
+    from conformance.profiles import load_profile
     from conformance.specdiff.analysis import analyse_sources, analyse_specs
     from conformance.specdiff.drift import served_spec_url
     from conformance.specdiff.load import fetch_url, load_spec, parse_document, spec_from_document
     from conformance.specdiff.render import to_json, to_markdown
 
-    profile = load_profile(args.profile or DEFAULT_PROFILE)
+    settings = _settings_from(args)  # the run's precedence: CLI > environment > pyproject
+    profile = load_profile(settings.profile)
     impact_profile = None if args.no_impact else profile
     if args.against_target:
         if args.new:
@@ -410,8 +417,8 @@ def _spec_diff(args: argparse.Namespace) -> int:
         url = served_spec_url(args.against_target, profile)
         if url is None:
             raise ConfigError(f"profile {profile.name} names no served spec (`served_spec`)")
-        token = {profile.auth.header: f"{profile.auth.scheme} {args.token}"} if args.token else None
-        served = spec_from_document(parse_document(fetch_url(url, headers=token), url), url)
+        credentials = settings.auth_provider(profile).headers(AuthMode.DEFAULT) or None
+        served = spec_from_document(parse_document(fetch_url(url, headers=credentials), url), url)
         old = load_spec(args.old or profile.spec_path)
         analysis = analyse_specs(old, served, impact_profile)
     elif args.old and args.new:

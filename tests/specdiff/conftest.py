@@ -89,14 +89,17 @@ def spec(doc: dict[str, Any], name: str = "old") -> Spec:
 
 
 class _SpecHandler(http.server.BaseHTTPRequestHandler):
-    """Serves ``body`` at ``/api/openapi.yaml`` and 404 elsewhere."""
+    """Serves ``body`` at ``/api/openapi.yaml`` and 404 elsewhere; 401 without ``authorization``
+    when one is set."""
 
     body = b""
+    authorization: str | None = None
 
     def do_GET(self) -> None:
         found = self.path == "/api/openapi.yaml"
-        payload = self.body if found else b"not found"
-        self.send_response(200 if found else 404)
+        allowed = self.authorization is None or self.headers.get("Authorization") == self.authorization
+        payload = self.body if found and allowed else b"not found" if allowed else b"unauthorized"
+        self.send_response((200 if found else 404) if allowed else 401)
         self.send_header("Content-Type", "application/vnd.oai.openapi")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -107,9 +110,10 @@ class _SpecHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_spec(body: bytes) -> Iterator[str]:
-    """A server on 127.0.0.1 (free port) serving ``body`` as its contract; yields the API root."""
-    handler = type("Handler", (_SpecHandler,), {"body": body})
+def serve_spec(body: bytes, *, authorization: str | None = None) -> Iterator[str]:
+    """A server on 127.0.0.1 (free port) serving ``body`` as its contract (only to requests
+    carrying ``authorization``, when given); yields the API root."""
+    handler = type("Handler", (_SpecHandler,), {"body": body, "authorization": authorization})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

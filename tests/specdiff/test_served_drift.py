@@ -152,3 +152,21 @@ def test_an_oversized_served_spec_is_refused() -> None:
         pytest.raises(ConfigError, match=r"openapi\.yaml is larger than 1000 bytes"),
     ):
         fetch_url(f"{root}/openapi.yaml", max_bytes=1000)
+
+
+def test_against_target_reads_the_token_from_the_environment_like_a_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22 item 13: KLANTEN_CONFORMANCE_TOKEN (the run's precedence: CLI > environment) is
+    sent when fetching the served spec, not only --token."""
+    contract = PROFILE.spec_path.read_bytes()
+    with serve_spec(contract, authorization="Token env-secret") as root:
+        monkeypatch.delenv("KLANTEN_CONFORMANCE_TOKEN", raising=False)
+        assert main(["spec-diff", "--against-target", root, "--no-impact"]) == 2
+        assert "HTTP 401" in capsys.readouterr().err
+        monkeypatch.setenv("KLANTEN_CONFORMANCE_TOKEN", "env-secret")
+        code, data = _against(capsys, root, "--no-impact")
+        assert code == 0 and data["changes"] == []
+        # the command line still wins over the environment
+        assert main(["spec-diff", "--against-target", root, "--no-impact", "--token", "wrong"]) == 2
+        assert "HTTP 401" in capsys.readouterr().err
