@@ -180,6 +180,23 @@ def _add_spec_diff(commands: Any) -> None:
         help="Credential for fetching the served spec (also KLANTEN_CONFORMANCE_TOKEN, "
         "KLANTEN_CONFORMANCE_AUTH_HEADER or the JWT settings, as for run).",
     )
+    spec_diff.add_argument(
+        "--ref-dir",
+        type=Path,
+        default=None,
+        help="Folder with local copies of documents the contracts $ref (e.g. the API-Kennisbank's "
+        "common.yaml), found by file name.",
+    )
+    spec_diff.add_argument(
+        "--ref-map",
+        action="append",
+        default=[],
+        metavar="URL=FILE",
+        help="Read the document at URL from FILE (URL/=FOLDER for every document under URL); repeatable.",
+    )
+    spec_diff.add_argument(
+        "--offline", action="store_true", help="Never fetch a referenced document over the network."
+    )
     output = spec_diff.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="JSON output (schema shipped in the package).")
     output.add_argument("--markdown", action="store_true", help="Markdown output (the default).")
@@ -406,11 +423,13 @@ def _spec_diff(args: argparse.Namespace) -> int:
     from conformance.specdiff.analysis import analyse_sources, analyse_specs
     from conformance.specdiff.drift import served_spec_url
     from conformance.specdiff.load import fetch_url, load_spec, parse_document, spec_from_document
+    from conformance.specdiff.refs import RefSources, parse_mapping
     from conformance.specdiff.render import to_json, to_markdown
 
     settings = _settings_from(args)  # the run's precedence: CLI > environment > pyproject
     profile = load_profile(settings.profile)
     impact_profile = None if args.no_impact else profile
+    refs = RefSources(args.ref_dir, tuple(parse_mapping(m) for m in args.ref_map), args.offline)
     if args.against_target:
         if args.new:
             raise ConfigError("give OLD (or nothing) with --against-target, not NEW")
@@ -418,11 +437,11 @@ def _spec_diff(args: argparse.Namespace) -> int:
         if url is None:
             raise ConfigError(f"profile {profile.name} names no served spec (`served_spec`)")
         credentials = settings.auth_provider(profile).headers(AuthMode.DEFAULT) or None
-        served = spec_from_document(parse_document(fetch_url(url, headers=credentials), url), url)
-        old = load_spec(args.old or profile.spec_path)
+        served = spec_from_document(parse_document(fetch_url(url, headers=credentials), url), url, refs=refs)
+        old = load_spec(args.old or profile.spec_path, refs)
         analysis = analyse_specs(old, served, impact_profile)
     elif args.old and args.new:
-        analysis = analyse_sources(args.old, args.new, impact_profile)
+        analysis = analyse_sources(args.old, args.new, impact_profile, refs)
     else:
         raise ConfigError("spec-diff needs OLD and NEW, or --against-target URL")
     if args.json:

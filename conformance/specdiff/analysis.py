@@ -10,6 +10,7 @@ from conformance.specdiff.changes import SpecDiff
 from conformance.specdiff.compare import diff_specs
 from conformance.specdiff.impact import Impact, analyse
 from conformance.specdiff.load import Spec, load_spec
+from conformance.specdiff.refs import RefSources
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,6 @@ def analyse_specs(old: Spec, new: Spec, profile: Profile | None) -> Analysis:
     return Analysis(diff, profile_impact(diff, old, profile) if profile is not None else None)
 
 
-def analyse_sources(old: str, new: str, profile: Profile | None) -> Analysis:
+def analyse_sources(old: str, new: str, profile: Profile | None, refs: RefSources | None = None) -> Analysis:
     """Load both contracts and compare them; with a profile, map the changes to its scenarios."""
-    return analyse_specs(load_spec(old), load_spec(new), profile)
+    return analyse_specs(load_spec(old, refs), load_spec(new, refs), profile)

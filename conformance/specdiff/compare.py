@@ -24,6 +24,7 @@ from conformance.specdiff.classify import (
 )
 from conformance.specdiff.flatten import FieldFacts, Fields, Mode, flatten
 from conformance.specdiff.load import Spec
+from conformance.specdiff.refs import references_named
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANONYMOUS = "(anonymous)"
@@ -354,7 +355,15 @@ def _scheme_changes(old: Spec, new: Spec) -> Iterator[Change]:
 
 
 def diff_specs(old: Spec, new: Spec) -> SpecDiff:
-    """Every change from ``old`` to ``new``, operations in path order."""
+    """Every change from ``old`` to ``new``, operations in path order.
+
+    A reference that cannot be resolved is an ``UnresolvableReference`` (a ``ConfigError``).
+    """
+    with references_named(f"{old.source} or {new.source}"):
+        return _diff_specs(old, new)
+
+
+def _diff_specs(old: Spec, new: Spec) -> SpecDiff:
     old_ops, new_ops = operations(old), operations(new)
     changes: list[Change] = []
     for key in sorted(old_ops.keys() | new_ops.keys(), key=lambda k: (k.split(" ", 1)[1], k)):

@@ -2,7 +2,9 @@
 
 ``$ref`` resolution is the ``referencing`` library's (the one jsonschema builds on): the document
 is registered as a resource under its own URI, and references to other files or URLs are
-retrieved on demand. Nothing here walks references by hand.
+retrieved on demand, from where ``refs.RefSources`` says (a --ref-dir, a --ref-map, or their own
+location). Nothing here resolves references by hand; the other documents are only read once on
+load, so a missing one is reported by name before any diffing.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 import httpx
 import yaml
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
-from referencing.typing import URI
 
 from conformance.errors import ConfigError
+from conformance.specdiff.refs import RefSources, check_references, retriever
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_TIMEOUT = 30.0
@@ -85,18 +86,6 @@ def fetch_text(source: str) -> bytes:
     return path.read_bytes()
 
 
-def _retrieve(uri: URI) -> Resource[Any]:
-    """Other documents a ``$ref`` points into (another file beside the spec, or a URL)."""
-    try:
-        if urlsplit(uri).scheme == "file":
-            text: bytes = Path(urlsplit(uri).path).read_bytes()
-        else:
-            text = fetch_text(uri)
-        return Resource.opaque(yaml.load(text, Loader=_LOADER))
-    except (OSError, ConfigError, yaml.YAMLError) as exc:
-        raise NoSuchResource(ref=uri) from exc  # type: ignore[call-arg]
-
-
 @dataclass(frozen=True)
 class Spec:
     """One loaded OpenAPI document and the registry its references resolve in."""
@@ -128,17 +117,25 @@ class Spec:
         return found
 
 
-def spec_from_document(document: dict[str, Any], source: str, uri: str | None = None) -> Spec:
-    """Wrap an already parsed document (e.g. a served spec kept in memory)."""
+def spec_from_document(
+    document: dict[str, Any], source: str, uri: str | None = None, refs: RefSources | None = None
+) -> Spec:
+    """Wrap an already parsed document (e.g. a served spec kept in memory).
+
+    Every other document it refers to is read now (through ``refs``), so an unresolvable
+    reference is an ``UnresolvableReference`` naming it, before any diffing.
+    """
     if uri is None:
         uri = source if is_url(source) else Path(source).resolve().as_uri()
     uri = urldefrag(uri)[0]
-    empty: Registry[Any] = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+    refs = refs or RefSources()
+    check_references(document, uri, source, refs, fetch_url)
+    empty: Registry[Any] = Registry(retrieve=retriever(refs, fetch_url))  # type: ignore[call-arg]
     registry = empty.with_resource(uri, Resource.opaque(document))
     return Spec(source=source, uri=uri, document=document, registry=registry)
 
 
-def load_spec(source: str | Path) -> Spec:
-    """Load a path or URL into a ``Spec``."""
+def load_spec(source: str | Path, refs: RefSources | None = None) -> Spec:
+    """Load a path or URL into a ``Spec``; ``refs`` says where referenced documents are read."""
     text = fetch_text(str(source))
-    return spec_from_document(parse_document(text, str(source)), str(source))
+    return spec_from_document(parse_document(text, str(source)), str(source), refs=refs)
