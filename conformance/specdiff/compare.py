@@ -2,7 +2,7 @@
 
 Operations are matched by method and path with parameter names blanked (``/partijen/{}``), so a
 renamed path parameter is not a removed operation. Bodies are compared as flat field maps
-(``flatten``), each fact by the effect it has on what the contract allows (``classify``).
+(``flatten``, ``facts``), each fact by the effect it has on what the contract allows (``classify``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.specdiff.changes import Change, SpecDiff, SpecSide
-from conformance.specdiff.classify import (
-    Effect,
-    Side,
-    appearance_effect,
-    bound_effect,
-    constraint_effect,
-    flag_effect,
-    set_effect,
-)
+from conformance.specdiff.classify import Effect, Side, set_effect
+from conformance.specdiff.facts import field_changes
 from conformance.specdiff.flatten import FieldFacts, Fields, Mode, flatten
 from conformance.specdiff.load import Spec
 from conformance.specdiff.refs import references_named
@@ -121,80 +114,6 @@ def operations(spec: Spec) -> dict[str, Operation]:
     return found
 
 
-def _parent(path: str) -> str | None:
-    if not path:
-        return None
-    if path.endswith("[]"):
-        return path[:-2]
-    head, dot, _ = path.rpartition(".")
-    return head if dot else ""
-
-
-def _types(facts: FieldFacts) -> frozenset[str]:
-    kinds = set(facts.types)
-    if "number" in kinds:
-        kinds.add("integer")  # every integer is a number: integer → number only loosens
-    return frozenset(kinds)
-
-
-def _flip(effect: Effect) -> Effect:
-    return {"tighter": "looser", "looser": "tighter"}.get(effect, effect)  # type: ignore[return-value]
-
-
-def _variant_effect(old: tuple[str, ...] | None, new: tuple[str, ...] | None, side: Side) -> Effect:
-    """A field carried by more variants accepts more (request) and must be sent more (response).
-
-    ``None`` is "every variant": a field narrowed to some variants is a constraint appearing.
-    """
-    effect = appearance_effect(old, new) or set_effect(frozenset(old or ()), frozenset(new or ()))
-    return effect if side == "request" else _flip(effect)
-
-
-def _fact_changes(old: FieldFacts, new: FieldFacts, side: Side) -> Iterator[tuple[str, Effect, Any, Any]]:
-    if old.types and new.types and old.types != new.types:
-        yield "type", set_effect(_types(old), _types(new)), list(old.types), list(new.types)
-    if old.enum != new.enum:  # no enum at all allows any value
-        effect = appearance_effect(old.enum, new.enum) or set_effect(
-            frozenset(old.enum or ()), frozenset(new.enum or ())
-        )
-        yield "enum", effect, _list(old.enum), _list(new.enum)
-    if old.required != new.required:
-        yield (
-            "required",
-            flag_effect(old.required, new.required, tighter_when_set=True),
-            old.required,
-            new.required,
-        )
-    if old.nullable != new.nullable:
-        yield (
-            "nullable",
-            flag_effect(old.nullable, new.nullable, tighter_when_set=False),
-            old.nullable,
-            new.nullable,
-        )
-    for kind, before, after in (("format", old.format, new.format), ("pattern", old.pattern, new.pattern)):
-        if before != after:
-            yield kind, constraint_effect(before, after), before, after
-    if (old.min_length, old.max_length) != (new.min_length, new.max_length):
-        effects = {
-            bound_effect(old.min_length, new.min_length, upper=False),
-            bound_effect(old.max_length, new.max_length, upper=True),
-        } - {"neutral"}
-        effect = effects.pop() if len(effects) == 1 else "incompatible"
-        yield "length", effect, [old.min_length, old.max_length], [new.min_length, new.max_length]
-    if old.variants != new.variants:
-        yield (
-            "variants",
-            _variant_effect(old.variants, new.variants, side),
-            _list(old.variants),
-            _list(new.variants),
-        )
-
-
-def _list(values: tuple[str, ...] | None) -> list[str] | None:
-    return None if values is None else list(values)
-
-
 @dataclass(frozen=True)
 class _Where:
     """The fixed part of the changes found in one body or parameter."""
@@ -222,39 +141,9 @@ class _Where:
 
 
 def compare_fields(old: Fields, new: Fields, where: _Where, *, prefix: str = "") -> Iterator[Change]:
-    """Added, removed and changed fields of one body (only the top of a removed/added subtree)."""
-    side = where.side
-    for path, facts in old.items():
-        if path not in new and _parent(path) not in old.keys() - new.keys():
-            effect: Effect = "tighter" if side == "request" else "looser"
-            yield where.change(
-                "field-removed", prefix + path, effect, _describe(facts), None, "field removed"
-            )
-    for path, facts in new.items():
-        if path not in old and _parent(path) not in new.keys() - old.keys():
-            if side == "request":
-                effect = "incompatible" if facts.required else "looser"
-            else:
-                effect = "tighter" if facts.required else "neutral"
-            required = "required" if facts.required else "optional"
-            yield where.change(
-                "field-added", prefix + path, effect, None, _describe(facts), f"{required} field added"
-            )
-    for path in [p for p in old if p in new]:  # in document order: the same report every run
-        for kind, effect, before, after in _fact_changes(old[path], new[path], side):
-            yield where.change(kind, prefix + path, effect, before, after, f"{kind}: {before} → {after}")
-
-
-def _describe(facts: FieldFacts) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": list(facts.types), "required": facts.required}
-    for name in ("nullable", "format", "pattern", "min_length", "max_length"):
-        if getattr(facts, name):
-            out[name] = getattr(facts, name)
-    if facts.enum is not None:
-        out["enum"] = list(facts.enum)
-    if facts.variants is not None:
-        out["variants"] = list(facts.variants)
-    return out
+    """Added, removed and changed fields of one body (``facts.field_changes``), located."""
+    for kind, path, effect, before, after, detail in field_changes(old, new, where.side):
+        yield where.change(kind, prefix + path, effect, before, after, detail)
 
 
 def _body(located: Located, mode: Mode) -> Fields:

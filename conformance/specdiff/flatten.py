@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from conformance.specdiff import keywords
+from conformance.specdiff.keywords import NO_CONSTRAINTS, Constraints
+
 Mode = Literal["request", "response"]
 MAX_DEPTH = 12
 MAX_VIEWS = 64
@@ -33,6 +36,8 @@ class FieldFacts:
     min_length: int | None = None
     max_length: int | None = None
     variants: tuple[str, ...] | None = None  # set only when some variants lack the field
+    constraints: Constraints = NO_CONSTRAINTS
+    hidden: str | None = None  # "read-only" in a request, "write-only" in a response: not part of it
 
 
 Fields = dict[str, FieldFacts]
@@ -56,6 +61,7 @@ class _View:
     required: set[str] = field(default_factory=set)
     items: list[tuple[Any, Any]] = field(default_factory=list)
     refs: frozenset[int] = frozenset()
+    constraints: Constraints = NO_CONSTRAINTS
 
 
 def _enum_value(value: Any) -> str:
@@ -80,6 +86,7 @@ def _own(schema: dict[str, Any], resolver: Any) -> _View:
     view.max_length = schema.get("maxLength")
     view.read_only = bool(schema.get("readOnly"))
     view.write_only = bool(schema.get("writeOnly"))
+    view.constraints = keywords.read(schema)
     for name, sub in (schema.get("properties") or {}).items():
         view.properties[str(name)] = [(sub, resolver)]
     view.required = {str(r) for r in schema.get("required") or []}
@@ -118,6 +125,7 @@ def _merge(a: _View, b: _View) -> _View:
         required=a.required | b.required,
         items=a.items + b.items,
         refs=a.refs | b.refs,
+        constraints=keywords.merge(a.constraints, b.constraints),
     )
 
 
@@ -180,6 +188,7 @@ def _facts(view: _View, required: bool) -> FieldFacts:
         pattern=view.pattern,
         min_length=view.min_length,
         max_length=view.max_length,
+        constraints=view.constraints,
     )
 
 
@@ -201,11 +210,22 @@ def _combine(facts: list[FieldFacts]) -> FieldFacts:
         if any(f.max_length is None for f in facts)
         else max(f.max_length or 0 for f in facts),
         variants=first.variants,
+        constraints=keywords.union([f.constraints for f in facts]),
+        hidden=first.hidden if all(f.hidden == first.hidden for f in facts) else None,
     )
 
 
 def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
+
+
+def _hidden(views: list[_View], mode: Mode) -> str | None:
+    """Why a property is no part of this body: ``readOnly`` in a request, ``writeOnly`` in a response."""
+    if mode == "request" and any(v.read_only for v in views):
+        return "read-only"
+    if mode == "response" and any(v.write_only for v in views):
+        return "write-only"
+    return None
 
 
 def _walk_view(view: _View, path: str, required: bool, mode: Mode, depth: int) -> Fields:
@@ -216,9 +236,9 @@ def _walk_view(view: _View, path: str, required: bool, mode: Mode, depth: int) -
         schema: dict[str, Any] = {"allOf": [s for s, _ in subs]} if len(subs) > 1 else subs[0][0]
         resolver = subs[0][1]
         sub_views = expand(schema, resolver, view.refs)
-        if any(
-            (v.read_only and mode == "request") or (v.write_only and mode == "response") for v in sub_views
-        ):
+        hidden = _hidden(sub_views, mode)
+        if hidden:  # recorded without what is below it: compare reports the flag, not a removal
+            out[_child(path, name)] = FieldFacts(required=name in view.required, hidden=hidden)
             continue
         out.update(_walk_views(sub_views, _child(path, name), name in view.required, mode, depth + 1))
     if view.items:
