@@ -61,6 +61,7 @@ class Change:
     old: Any = None
     new: Any = None
     detail: str = ""
+    component: str | None = None  # ``Schema.field`` the change comes from, when a component declares it
 
     @property
     def breaking_for_clients(self) -> bool:
@@ -95,6 +96,7 @@ class Change:
             "new": self.new,
             "breaking": {"clients": self.breaking_for_clients, "servers": self.breaking_for_servers},
             "detail": self.detail,
+            "component": self.component,
         }
 
 

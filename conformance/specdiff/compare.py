@@ -124,7 +124,16 @@ class _Where:
     location: str
     side: Side
 
-    def change(self, kind: str, field: str | None, effect: Effect, old: Any, new: Any, detail: str) -> Change:
+    def change(
+        self,
+        kind: str,
+        field: str | None,
+        effect: Effect,
+        old: Any,
+        new: Any,
+        detail: str,
+        component: str | None = None,
+    ) -> Change:
         return Change(
             kind,
             self.operation,
@@ -137,13 +146,14 @@ class _Where:
             old,
             new,
             detail,
+            component,
         )
 
 
 def compare_fields(old: Fields, new: Fields, where: _Where, *, prefix: str = "") -> Iterator[Change]:
     """Added, removed and changed fields of one body (``facts.field_changes``), located."""
-    for kind, path, effect, before, after, detail in field_changes(old, new, where.side):
-        yield where.change(kind, prefix + path, effect, before, after, detail)
+    for kind, path, effect, before, after, detail, origin in field_changes(old, new, where.side):
+        yield where.change(kind, prefix + path, effect, before, after, detail, origin)
 
 
 def _body(located: Located, mode: Mode) -> Fields:

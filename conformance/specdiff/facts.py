@@ -24,8 +24,8 @@ from conformance.specdiff.classify import (
 )
 from conformance.specdiff.flatten import FieldFacts, Fields
 
-# (kind, field path, effect, old, new, detail)
-FieldChange = tuple[str, str, Effect, Any, Any, str]
+# (kind, field path, effect, old, new, detail, the component declaring the field)
+FieldChange = tuple[str, str, Effect, Any, Any, str, str | None]
 
 
 def parent(path: str) -> str | None:
@@ -136,11 +136,12 @@ def _presence(facts: FieldFacts, side: Side, *, added: bool) -> tuple[Effect, st
 
 def _flag_change(path: str, old: FieldFacts, new: FieldFacts, side: Side) -> FieldChange:
     """A field that became (or stopped being) read-only in a request, write-only in a response."""
-    kind = str(old.hidden or new.hidden)
+    kind, origin = str(old.hidden or new.hidden), new.origin or old.origin
     if new.hidden:  # gone from this body: like a removal
-        return kind, path, ("tighter" if side == "request" else "looser"), False, True, f"now {kind}"
+        effect: Effect = "tighter" if side == "request" else "looser"
+        return kind, path, effect, False, True, f"now {kind}", origin
     effect, _ = _presence(new, side, added=True)
-    return kind, path, effect, True, False, f"no longer {kind}"
+    return kind, path, effect, True, False, f"no longer {kind}", origin
 
 
 def field_changes(old: Fields, new: Fields, side: Side) -> Iterator[FieldChange]:
@@ -148,21 +149,22 @@ def field_changes(old: Fields, new: Fields, side: Side) -> Iterator[FieldChange]
     for path, facts in old.items():
         if path not in new and _is_top(path, new) and facts.hidden is None:
             if path.endswith("[]"):  # the array stays, its items schema went: any item goes
-                yield "items", path, "looser", describe(facts), None, "items schema removed"
+                yield "items", path, "looser", describe(facts), None, "items schema removed", facts.origin
             else:
                 effect, detail = _presence(facts, side, added=False)
-                yield "field-removed", path, effect, describe(facts), None, detail
+                yield "field-removed", path, effect, describe(facts), None, detail, facts.origin
     for path, facts in new.items():
         if path not in old and _is_top(path, old) and facts.hidden is None:
             if path.endswith("[]"):
-                yield "items", path, "tighter", None, describe(facts), "items schema added"
+                yield "items", path, "tighter", None, describe(facts), "items schema added", facts.origin
             else:
                 effect, detail = _presence(facts, side, added=True)
-                yield "field-added", path, effect, None, describe(facts), detail
+                yield "field-added", path, effect, None, describe(facts), detail, facts.origin
     for path in [p for p in old if p in new]:
         before, after = old[path], new[path]
         if before.hidden != after.hidden:
             yield _flag_change(path, before, after, side)
         elif before.hidden is None:
+            origin = after.origin or before.origin
             for kind, effect, was, now in fact_changes(before, after, side):
-                yield kind, path, effect, was, now, f"{kind}: {was} → {now}"
+                yield kind, path, effect, was, now, f"{kind}: {was} → {now}", origin

@@ -38,6 +38,7 @@ class FieldFacts:
     variants: tuple[str, ...] | None = None  # set only when some variants lack the field
     constraints: Constraints = NO_CONSTRAINTS
     hidden: str | None = None  # "read-only" in a request, "write-only" in a response: not part of it
+    origin: str | None = None  # ``Component.path``: where the field is declared, e.g. ``Partij.url``
 
 
 Fields = dict[str, FieldFacts]
@@ -62,6 +63,7 @@ class _View:
     items: list[tuple[Any, Any]] = field(default_factory=list)
     refs: frozenset[int] = frozenset()
     constraints: Constraints = NO_CONSTRAINTS
+    origins: dict[str, str] = field(default_factory=dict)  # property → the component declaring it
 
 
 def _enum_value(value: Any) -> str:
@@ -126,6 +128,7 @@ def _merge(a: _View, b: _View) -> _View:
         items=a.items + b.items,
         refs=a.refs | b.refs,
         constraints=keywords.merge(a.constraints, b.constraints),
+        origins={**b.origins, **a.origins},
     )
 
 
@@ -151,7 +154,13 @@ def expand(schema: Any, resolver: Any, stack: frozenset[int] = frozenset()) -> l
         if id(target) in stack:  # a recursive schema: stop here, it was described further up
             return [_View(types={"object"})]
         inner = stack | {id(target)}
-        views = [replace(v, refs=v.refs | {id(target)}) for v in expand(target, resolved.resolver, inner)]
+        component = ref.rsplit("/", 1)[-1]
+        views = [
+            replace(
+                v, refs=v.refs | {id(target)}, origins={**dict.fromkeys(v.properties, component), **v.origins}
+            )
+            for v in expand(target, resolved.resolver, inner)
+        ]
         siblings = {k: v for k, v in schema.items() if k != "$ref"}
         if siblings:
             own = _own(siblings, resolver)
@@ -178,8 +187,9 @@ def expand(schema: Any, resolver: Any, stack: frozenset[int] = frozenset()) -> l
     return merged_views
 
 
-def _facts(view: _View, required: bool) -> FieldFacts:
+def _facts(view: _View, required: bool, origin: str | None) -> FieldFacts:
     return FieldFacts(
+        origin=origin,
         types=tuple(sorted(view.types or ())),
         nullable=view.nullable,
         required=required,
@@ -212,6 +222,7 @@ def _combine(facts: list[FieldFacts]) -> FieldFacts:
         variants=first.variants,
         constraints=keywords.union([f.constraints for f in facts]),
         hidden=first.hidden if all(f.hidden == first.hidden for f in facts) else None,
+        origin=first.origin if all(f.origin == first.origin for f in facts) else None,
     )
 
 
@@ -228,29 +239,37 @@ def _hidden(views: list[_View], mode: Mode) -> str | None:
     return None
 
 
-def _walk_view(view: _View, path: str, required: bool, mode: Mode, depth: int) -> Fields:
-    out: Fields = {path: _facts(view, required)}
+def _walk_view(view: _View, path: str, required: bool, mode: Mode, depth: int, origin: str | None) -> Fields:
+    out: Fields = {path: _facts(view, required, origin)}
     if depth >= MAX_DEPTH:
         return out
     for name, subs in view.properties.items():
+        declared = view.origins.get(name) or origin
+        child_origin = _child(declared, name) if declared else None
         schema: dict[str, Any] = {"allOf": [s for s, _ in subs]} if len(subs) > 1 else subs[0][0]
         resolver = subs[0][1]
         sub_views = expand(schema, resolver, view.refs)
         hidden = _hidden(sub_views, mode)
         if hidden:  # recorded without what is below it: compare reports the flag, not a removal
-            out[_child(path, name)] = FieldFacts(required=name in view.required, hidden=hidden)
+            facts = FieldFacts(required=name in view.required, hidden=hidden, origin=child_origin)
+            out[_child(path, name)] = facts
             continue
-        out.update(_walk_views(sub_views, _child(path, name), name in view.required, mode, depth + 1))
+        out.update(
+            _walk_views(sub_views, _child(path, name), name in view.required, mode, depth + 1, child_origin)
+        )
     if view.items:
         schema, resolver = view.items[0]
-        out.update(_walk_views(expand(schema, resolver, view.refs), f"{path}[]", True, mode, depth + 1))
+        views = expand(schema, resolver, view.refs)
+        out.update(_walk_views(views, f"{path}[]", True, mode, depth + 1, f"{origin}[]" if origin else None))
     return out
 
 
-def _walk_views(views: list[_View], path: str, required: bool, mode: Mode, depth: int) -> Fields:
+def _walk_views(
+    views: list[_View], path: str, required: bool, mode: Mode, depth: int, origin: str | None = None
+) -> Fields:
     if len(views) == 1:
-        return _walk_view(views[0], path, required, mode, depth)
-    per_view = [(v.label, _walk_view(v, path, required, mode, depth)) for v in views]
+        return _walk_view(views[0], path, required, mode, depth, origin)
+    per_view = [(v.label, _walk_view(v, path, required, mode, depth, origin)) for v in views]
     labels = {label for label, _ in per_view}
     out: Fields = {}
     for key in dict.fromkeys(k for _, fields in per_view for k in fields):

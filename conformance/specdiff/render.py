@@ -9,6 +9,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.specdiff.changes import Change, SpecDiff
+from conformance.specdiff.group import Group, families, group_changes
 from conformance.specdiff.impact import Impact
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "report.schema.json"
@@ -54,6 +55,7 @@ def to_json(diff: SpecDiff, impact: Impact | None = None) -> dict[str, Any]:
         "new": diff.new.to_dict(),
         "summary": diff.summary(),
         "changes": [{"id": i, **c.to_dict()} for i, c in enumerate(diff.changes)],
+        "groups": [g.to_dict(diff.changes) for g in group_changes(diff.changes)],
         "impact": impact_dict(impact, diff.new.source) if impact is not None else None,
     }
 
@@ -104,6 +106,10 @@ def to_markdown(diff: SpecDiff, impact: Impact | None = None) -> str:
         "of the new one; it *breaks servers* when a server implementing the old contract no longer "
         "conforms to the new one.",
     ]
+    groups = group_changes(diff.changes)
+    grouped = {i for g in groups for i in g.changes}
+    if groups:
+        lines += ["", *_groups_markdown(diff, groups)]
     by_operation: dict[str, list[tuple[int, Change]]] = {}
     for index, change in enumerate(diff.changes):
         by_operation.setdefault(change.operation or "(document)", []).append((index, change))
@@ -113,11 +119,42 @@ def to_markdown(diff: SpecDiff, impact: Impact | None = None) -> str:
     for operation, changes in by_operation.items():
         ids = {c.operation_id or c.old_operation_id for _, c in changes} - {None}
         title = f"{operation} ({', '.join(sorted(str(i) for i in ids))})" if ids else operation
-        lines += ["", f"### {title}", "", *_TABLE_HEAD]
-        lines += [_change_row(index, change) for index, change in changes]
+        own = [(index, change) for index, change in changes if index not in grouped]
+        lines += ["", f"### {title}", ""]
+        if own:
+            lines += [*_TABLE_HEAD, *(_change_row(index, change) for index, change in own)]
+        if len(own) < len(changes):
+            lines += ["", f"And {len(changes) - len(own)} change(s) from shared components (above)."]
     if impact is not None:
         lines += ["", *_impact_markdown(diff, impact)]
     return "\n".join(lines) + "\n"
+
+
+def _groups_markdown(diff: SpecDiff, groups: list[Group]) -> list[str]:
+    """Each change repeated from a shared component once, with how many places it affects."""
+    places = sum(len(g.changes) for g in groups)
+    lines = [
+        "## Changes from shared components",
+        "",
+        f"{places} of the {len(diff.changes)} changes repeat {len(groups)} change(s) of component "
+        "fields in every operation and body using them; each is listed once here, not per operation.",
+        "",
+        "| field | components | change | places | operations | breaks clients | breaks servers |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for family in families(groups):
+        first = family[0]
+        names = [g.component.split(".", 1)[0] for g in family]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        count = sum(len(g.changes) for g in family)
+        operations = {op for g in family for op in g.operations(diff.changes)}
+        breaking = [g.breaking(diff.changes) for g in family]
+        what = f"{first.kind}: {_value(first.old)} → {_value(first.new)}"
+        lines.append(
+            f"| `{first.field}` | {shown} | {what} | {count} | {len(operations)} | "
+            f"{_yes(any(b['clients'] for b in breaking))} | {_yes(any(b['servers'] for b in breaking))} |"
+        )
+    return lines
 
 
 def _impact_markdown(diff: SpecDiff, impact: Impact) -> list[str]:
