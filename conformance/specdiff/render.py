@@ -120,9 +120,9 @@ def to_markdown(diff: SpecDiff, impact: Impact | None = None) -> str:
         ids = {c.operation_id or c.old_operation_id for _, c in changes} - {None}
         title = f"{operation} ({', '.join(sorted(str(i) for i in ids))})" if ids else operation
         own = [(index, change) for index, change in changes if index not in grouped]
-        lines += ["", f"### {title}", ""]
+        lines += ["", f"### {title}"]
         if own:
-            lines += [*_TABLE_HEAD, *(_change_row(index, change) for index, change in own)]
+            lines += ["", *_TABLE_HEAD, *(_change_row(index, change) for index, change in own)]
         if len(own) < len(changes):
             lines += ["", f"And {len(changes) - len(own)} change(s) from shared components (above)."]
     if impact is not None:

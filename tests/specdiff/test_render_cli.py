@@ -61,6 +61,10 @@ def test_json_output_matches_its_schema_and_the_changes(
     kinds = {(c["kind"], c["operation"], c["location"], c["field"]) for c in data["changes"]}
     assert ("field-removed", "GET /items/{uuid}", "response 200", "tags") in kinds
     assert ("enum", "POST /items", "request", "soort") in kinds
+    enum = next(
+        c for c in data["changes"] if (c["kind"], c["location"], c["field"]) == ("enum", "request", "soort")
+    )
+    assert enum["breaking"] == {"clients": False, "servers": True}  # a new request enum value breaks servers
     assert [c["id"] for c in data["changes"]] == list(range(len(data["changes"])))
     assert data["summary"]["changes"] == len(data["changes"])
 
@@ -83,9 +87,11 @@ def test_markdown_output(pair: tuple[str, str], capsys: pytest.CaptureFixture[st
     assert code == 0
     assert out.startswith("# Spec diff: items 1 → items 1\n")
     assert "### GET /items/{uuid} (itemsRetrieve)" in out
-    assert "| response 200 | `tags` | field-removed:" in out
-    row = next(line for line in out.splitlines() if "| request | `soort` | enum:" in line)
-    assert row.endswith("| no | **yes** |")  # a new request enum value breaks servers, not clients
+    # Item is shared by every operation: its changes are listed once, with the places they affect
+    assert "| `tags` | Item | field-removed:" in out
+    assert "And 5 change(s) from shared components (above)." in out
+    row = next(line for line in out.splitlines() if "| `soort` | Item | enum:" in line)
+    assert row.endswith("| 4 | 3 | **yes** | **yes** |")  # a new enum value: requests and responses
 
 
 def test_fail_on_and_output_file(
