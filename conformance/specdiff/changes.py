@@ -17,6 +17,7 @@ KINDS = (
     "status-removed",
     "field-added",
     "field-removed",
+    "field-renamed",
     "type",
     "enum",
     "required",

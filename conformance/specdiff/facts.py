@@ -10,6 +10,7 @@ carrying the field. Only the top of an added or removed subtree is reported.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from conformance.specdiff import keywords
@@ -23,6 +24,7 @@ from conformance.specdiff.classify import (
     set_effect,
 )
 from conformance.specdiff.flatten import FieldFacts, Fields
+from conformance.specdiff.keywords import pair_effect
 
 # (kind, field path, effect, old, new, detail, the component declaring the field)
 FieldChange = tuple[str, str, Effect, Any, Any, str, str | None]
@@ -89,7 +91,7 @@ def fact_changes(old: FieldFacts, new: FieldFacts, side: Side) -> Iterator[tuple
         if before != after:
             yield kind, constraint_effect(before, after), before, after
     if (old.min_length, old.max_length) != (new.min_length, new.max_length):
-        effect = keywords.pair_effect(
+        effect = pair_effect(
             bound_effect(old.min_length, new.min_length, upper=False),
             bound_effect(old.max_length, new.max_length, upper=True),
         )
@@ -144,17 +146,83 @@ def _flag_change(path: str, old: FieldFacts, new: FieldFacts, side: Side) -> Fie
     return kind, path, effect, True, False, f"no longer {kind}", origin
 
 
+def _normalised(path: str) -> str:
+    """``digitale_adressen`` and ``digitaleAdressen`` both read ``digitaleadressen``."""
+    return path.rsplit(".", 1)[-1].replace("_", "").replace("-", "").lower()
+
+
+def _subtree(fields: Fields, top: str, to: str) -> Fields:
+    """The facts at ``top`` and below, moved to ``to`` (and without where they are declared)."""
+    return {
+        to + path[len(top) :]: replace(facts, origin=None)
+        for path, facts in fields.items()
+        if path == top or path.startswith((top + ".", top + "["))
+    }
+
+
+def renames(old: Fields, new: Fields) -> dict[str, str]:
+    """Removed field → added field, where a rename is clear: in the same object, the names differ
+    only in case, ``_`` or ``-`` (and no other pair there does too); or they are the only field
+    removed and the only one added there, with the same schema."""
+    removed: dict[str | None, list[str]] = {}
+    added: dict[str | None, list[str]] = {}
+    for fields, other, into in ((old, new, removed), (new, old, added)):
+        for path, facts in fields.items():
+            top = path and path not in other and _is_top(path, other) and facts.hidden is None
+            if top and not path.endswith("[]"):
+                into.setdefault(parent(path), []).append(path)
+    found: dict[str, str] = {}
+    for above, gone in removed.items():
+        came = added.get(above, [])
+        for path in gone:
+            same = [a for a in came if _normalised(a) == _normalised(path)]
+            if len(same) == 1 and [g for g in gone if _normalised(g) == _normalised(path)] == [path]:
+                found[path] = same[0]
+        alone = len(gone) == len(came) == 1 and gone[0] not in found
+        if alone and _subtree(old, gone[0], came[0]) == _subtree(new, came[0], came[0]):
+            found[gone[0]] = came[0]
+    return found
+
+
+def _renamed(old: Fields, new: Fields, was: str, now: str, side: Side) -> Iterator[FieldChange]:
+    """One change for the rename (a removal and an addition at once), then how the field itself
+    changed, compared under its new name."""
+    removal, _ = _presence(old[was], side, added=False)
+    addition, _ = _presence(new[now], side, added=True)
+    same_name = _normalised(was) == _normalised(now)
+    why = (
+        "the names differ only in case or separators"
+        if same_name
+        else "the only field removed and added here, same schema"
+    )
+    origin = new[now].origin or old[was].origin
+    yield (
+        "field-renamed",
+        was,
+        pair_effect(removal, addition),
+        was,
+        now,
+        f"renamed to `{now}` ({why})",
+        origin,
+    )
+    yield from field_changes(_subtree(old, was, now), _subtree(new, now, now), side)
+
+
 def field_changes(old: Fields, new: Fields, side: Side) -> Iterator[FieldChange]:
     """Added, removed and changed fields of one body, in document order (the same report every run)."""
+    moved = renames(old, new)
     for path, facts in old.items():
-        if path not in new and _is_top(path, new) and facts.hidden is None:
+        if path in moved:
+            yield from _renamed(old, new, path, moved[path], side)
+        elif path not in new and _is_top(path, new) and facts.hidden is None:
             if path.endswith("[]"):  # the array stays, its items schema went: any item goes
                 yield "items", path, "looser", describe(facts), None, "items schema removed", facts.origin
             else:
                 effect, detail = _presence(facts, side, added=False)
                 yield "field-removed", path, effect, describe(facts), None, detail, facts.origin
+    renamed = set(moved.values())
     for path, facts in new.items():
-        if path not in old and _is_top(path, old) and facts.hidden is None:
+        if path not in old and _is_top(path, old) and facts.hidden is None and path not in renamed:
             if path.endswith("[]"):
                 yield "items", path, "tighter", None, describe(facts), "items schema added", facts.origin
             else:

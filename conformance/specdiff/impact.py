@@ -130,6 +130,13 @@ def _required_now(change: Change) -> bool:
     )
 
 
+REMOVALS = ("field-removed", "field-renamed")  # the field under its old name is gone either way
+
+
+def _gone(change: Change) -> str:
+    return f"renamed to `{change.new}`" if change.kind == "field-renamed" else "removed"
+
+
 def _judge(change: Change, uses: list[Use]) -> tuple[bool, str] | None:
     """Whether a scenario's uses of one operation are touched by a change, and whether it breaks."""
     calls = [u for u in uses if u.where == "operation"]
@@ -152,8 +159,8 @@ def _judge(change: Change, uses: list[Use]) -> tuple[bool, str] | None:
     status = change.location.removeprefix("response ").strip()
     read = [u for u in uses if u.where == "response" and status_matches(status, u.statuses)]
     related = [u for u in read if _under(u.field, change.field or "")]
-    if change.kind == "field-removed" and any(not u.absent for u in related):
-        return True, f"asserts on or captures `{related[0].field}`, removed from response {status}"
+    if change.kind in REMOVALS and any(not u.absent for u in related):
+        return True, f"asserts on or captures `{related[0].field}`, {_gone(change)} in response {status}"
     return (False, f"reads `{related[0].field}` ({change.detail})") if related else None
 
 
@@ -161,8 +168,8 @@ def _judge_field(change: Change, uses: list[Use], *, sends_any: bool) -> tuple[b
     field = change.field or ""
     exact = [u for u in uses if u.field == field]
     below = [u for u in uses if _under(u.field, field)]
-    if change.kind in ("field-removed", "parameter-removed") and below:
-        return True, f"sends `{below[0].field}`, removed"
+    if change.kind in (*REMOVALS, "parameter-removed") and below:
+        return True, f"sends `{below[0].field}`, {_gone(change)}"
     if _required_now(change) and not exact and sends_any:
         parent = field.rsplit(".", 1)[0] if "." in field else ""
         if change.location.startswith("parameter") or any(_under(u.field, parent) for u in uses if u.field):
