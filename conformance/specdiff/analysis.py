@@ -8,6 +8,7 @@ from conformance.loader import load_scenario, scenario_files
 from conformance.profiles import Profile
 from conformance.specdiff.changes import SpecDiff
 from conformance.specdiff.compare import diff_specs
+from conformance.specdiff.coverage import coverage_note
 from conformance.specdiff.impact import Impact, analyse
 from conformance.specdiff.load import Spec, load_spec
 from conformance.specdiff.refs import RefSources
@@ -20,7 +21,11 @@ class Analysis:
 
 
 def profile_impact(diff: SpecDiff, old: Spec, profile: Profile) -> Impact:
-    """The impact on the profile's shipped scenarios (those that apply to the profile)."""
+    """The impact on the profile's shipped scenarios (those that apply to the profile); none, with
+    a note saying which profile to use, when the profile does not cover the API of ``old``."""
+    note = coverage_note(old, profile)
+    if note is not None:
+        return Impact(profile.name, {}, (), note=note)
     scenarios = [load_scenario(path) for path in scenario_files([profile.scenarios_path])]
     applicable = [s for s in scenarios if not s.profiles or profile.name in s.profiles]
     return analyse(diff, applicable, old, profile.name)

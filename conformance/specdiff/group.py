@@ -68,18 +68,25 @@ def _key(change: Change) -> tuple[str, str, str, str] | None:
 
 
 def group_changes(changes: Sequence[Change]) -> list[Group]:
-    """The changes that repeat one component field's change in several places, in first-seen order."""
+    """The changes that repeat one component field's change in several places (or the same change
+    of a field of the same name in other components), in first-seen order."""
     found: dict[tuple[str, str, str, str], list[int]] = {}
     for index, change in enumerate(changes):
         key = _key(change)
         if key is not None:
             found.setdefault(key, []).append(index)
-    groups = []
+    every = []
     for (component, kind, _, _), indexes in found.items():
-        if len(indexes) >= MIN_PLACES:
-            first = changes[indexes[0]]
-            groups.append(Group(component, kind, first.old, first.new, first.detail, tuple(indexes)))
-    return groups
+        first = changes[indexes[0]]
+        every.append(Group(component, kind, first.old, first.new, first.detail, tuple(indexes)))
+    # a component used once still joins the same change of a field of the same name elsewhere
+    repeated = {
+        id(g)
+        for family in families(every)
+        if sum(len(g.changes) for g in family) >= MIN_PLACES
+        for g in family
+    }
+    return [g for g in every if id(g) in repeated]
 
 
 def families(groups: Sequence[Group]) -> list[list[Group]]:

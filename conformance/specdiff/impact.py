@@ -41,6 +41,7 @@ class Impact:
     profile: str
     verifies: dict[str, tuple[str, ...]]  # scenario id → requirement ids
     hits: tuple[Hit, ...]
+    note: str | None = None  # set when the profile does not cover the API: nothing was mapped
 
     def touched(self) -> list[str]:
         return sorted({h.scenario for h in self.hits})

@@ -35,6 +35,8 @@ def report_schema() -> dict[str, Any]:
 def impact_dict(impact: Impact, new_source: str) -> dict[str, Any]:
     return {
         "profile": impact.profile,
+        "covered": impact.note is None,
+        "note": impact.note,
         "scenarios_touched": impact.touched(),
         "scenarios_breaking": impact.broken(),
         "requirements": impact.requirements(),
@@ -159,6 +161,8 @@ def _groups_markdown(diff: SpecDiff, groups: list[Group]) -> list[str]:
 
 def _impact_markdown(diff: SpecDiff, impact: Impact) -> list[str]:
     lines = [f"## Impact on the scenarios of {impact.profile}", ""]
+    if impact.note is not None:
+        return [*lines, impact.note[:1].upper() + impact.note[1:] + "."]
     if not impact.hits:
         return [*lines, "No scenario uses anything that changed."]
     broken = impact.broken()
