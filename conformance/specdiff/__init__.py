@@ -1,8 +1,11 @@
 """Spec-change impact analysis: diff two OpenAPI contracts and map the changes to scenarios.
 
-``load`` (documents and ``$ref`` registry) → ``flatten`` (schemas as field maps) → ``compare``
-(changes) → ``classify`` (breaking for clients / servers) → ``impact`` (scenarios, requirements)
-→ ``render`` (Markdown, JSON). ``drift`` diffs the spec a target serves against its contract.
+``load`` (documents and ``$ref`` registry; ``refs``: where referenced documents are read) →
+``flatten`` (schemas as field maps) → ``compare`` (operations; ``facts`` and ``keywords``: field
+facts and value constraints) → ``classify`` (breaking for clients / servers) → ``group`` (changes
+repeated from one component) → ``impact`` (scenarios, requirements; ``coverage``: does the profile
+cover the API) → ``render`` (Markdown, JSON). ``drift`` diffs the spec a target serves against its
+contract.
 Core code: no pytest, no CLI.
 """
 

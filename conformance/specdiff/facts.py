@@ -124,9 +124,7 @@ def _is_top(path: str, other: Fields) -> bool:
 
 
 def _presence(facts: FieldFacts, side: Side, *, added: bool) -> tuple[Effect, str]:
-    """A field appearing or disappearing; an array's ``items`` schema is a constraint instead."""
-    if facts.hidden is not None:
-        return "neutral", ""
+    """The effect of a field appearing (``added``) or disappearing, and how to say it."""
     if added:
         if side == "request":
             effect: Effect = "incompatible" if facts.required else "looser"
