@@ -297,7 +297,7 @@ class Client:
             request.headers["Content-Type"] = "application/json"
         self.redactor.learn_headers(request.headers.items())  # a credential minted for this request
         exchange = Exchange(
-            step=step,
+            step=self.redactor.text(step),
             method=method,
             url=self.redactor.text(str(request.url)),
             request_headers=self.redactor.headers(request.headers.items()),
@@ -310,6 +310,10 @@ class Client:
             exchange.error = self.redactor.text(str(exc))
             exchange.elapsed_s = time.perf_counter() - started
             raise TargetError(exchange.error) from exc
+        sent = reply.response.request  # what went out (an httpx auth flow may have changed it)
+        self.redactor.learn_headers(sent.headers.items())
+        exchange.url = self.redactor.url(str(sent.url))
+        exchange.request_headers = self.redactor.headers(sent.headers.items())
         exchange.status = reply.status
         exchange.elapsed_s = reply.elapsed_s
         exchange.response_headers = self.redactor.headers(reply.response.headers.items())

@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.auth import AuthProvider, NoAuth, SchemeAuth, ZgwJwtAuth
 from conformance.errors import ConfigError
+from conformance.evidence import split_userinfo, userinfo_secrets
 from conformance.profiles import DEFAULT_PROFILE, Profile, load_profile
 
 ENV_PREFIX = "KLANTEN_CONFORMANCE_"
@@ -253,6 +254,8 @@ class Settings:
     skip_preflight: bool = False
     max_duration: float | None = None
     read_only: bool = False
+    # User info found in target_url (stripped from it): never sent, only redacted.
+    target_userinfo: str | None = field(default=None, repr=False)
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)
@@ -273,7 +276,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every configured credential, for redaction."""
-        return [getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name)]
+        options = [getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name)]
+        return [*options, *userinfo_secrets(self.target_userinfo)]
 
     def with_overrides(self, **changes: Any) -> Settings:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -333,5 +337,8 @@ def resolve(
     for name, value in (defaults or {}).items():
         values.setdefault(name, value)
     if values.get("target_url"):
-        values["target_url"] = str(values["target_url"]).rstrip("/")
+        url, userinfo = split_userinfo(str(values["target_url"]).rstrip("/"))
+        values["target_url"] = url
+        if userinfo:
+            values["target_userinfo"] = userinfo
     return Settings(**values)

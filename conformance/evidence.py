@@ -7,6 +7,7 @@ not when a report is written, so no later writer can forget it.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shlex
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 # schemathesis' own placeholder (its reproductions of fuzzed cases): reported as ours, so a redacted
@@ -39,6 +40,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
+        self._forms: tuple[str, ...] = ()  # lower-cased raw and base64 forms: the fast "no secret here" test
+        self._pattern: re.Pattern[str] | None = None
         self.learn(*secrets)
 
     @classmethod
@@ -59,6 +62,10 @@ class Redactor:
         with self._lock:
             merged = set(self._secrets) | fresh
             self._secrets = tuple(sorted(merged, key=len, reverse=True))
+            spelled = {f for secret in self._secrets for f in encoded_forms(secret)}
+            forms = sorted(spelled, key=len, reverse=True)
+            self._forms = tuple(dict.fromkeys(f.lower() for f in forms))
+            self._pattern = re.compile("|".join(_spelled(f) for f in forms), re.IGNORECASE)
 
     def learn_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         """Learn the credential of every secret header (the value after the scheme word)."""
@@ -73,10 +80,14 @@ class Redactor:
         for placeholder in FOREIGN_PLACEHOLDERS:
             if placeholder in value:
                 value = value.replace(placeholder, REDACTED)
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
+        pattern = self._pattern
+        if pattern is None or not value:
+            return value
+        if "%" not in value and "\\" not in value:
+            lowered = value.lower()
+            if not any(form in lowered for form in self._forms):
+                return value  # the common case: no secret in any spelling, no regex run
+        return pattern.sub(REDACTED, value)
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
         """Headers with credential headers masked and secrets scrubbed from the rest."""
@@ -100,12 +111,8 @@ class Redactor:
         return data
 
     def url(self, url: str) -> str:
-        """``url`` with its user info (``user:password@``) replaced and secrets scrubbed."""
-        parts = urlsplit(url)
-        if parts.username is not None or parts.password is not None:
-            host = parts.netloc.rsplit("@", 1)[1]
-            url = urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
-        return self.text(url)
+        """``url`` without its user info (``user:password@``) and with secrets scrubbed."""
+        return self.text(split_userinfo(url)[0])
 
     def exception(self, exc: E) -> E:
         """``exc`` with secrets scrubbed from its text (a conformance failure is scrubbed in place)."""
@@ -136,6 +143,69 @@ class Redactor:
 
 
 E = TypeVar("E", bound=BaseException)
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without its user info, and that user info (percent-decoded), or None.
+
+    User info in a target URL is never sent (httpx and requests would turn it into Basic auth on
+    every request, replacing the run's credential) and never printed: it is a secret to redact.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    info, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=host)), unquote(info)
+
+
+def userinfo_secrets(info: str | None) -> list[str]:
+    """The secrets of a ``user:password`` pair: the pair, each part, and the Basic credential."""
+    if not info:
+        return []
+    return [info, base64.b64encode(info.encode()).decode(), *info.split(":", 1)]
+
+
+# Base64 forms are only derived from secrets this long: a shorter one yields fragments that would
+# match ordinary text.
+_MIN_BASE64_SECRET = 6
+
+
+def encoded_forms(secret: str) -> list[str]:
+    """The spellings of ``secret`` a target may echo, besides escapes: raw, and its base64 (standard
+    and URL-safe) at each of the three byte alignments, so it is found inside a longer encoded value
+    such as ``Basic base64(user:password)``."""
+    forms = [secret]
+    raw = secret.encode()
+    if len(raw) < _MIN_BASE64_SECRET:
+        return forms
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode().rstrip("=")
+        start, end = (8 * offset + 5) // 6, (8 * (offset + len(raw))) // 6
+        fragment = encoded[start:end]
+        forms += [fragment, fragment.translate(_URLSAFE)]
+    return list(dict.fromkeys(forms))
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _spelled(form: str) -> str:
+    """A regex for ``form`` where each character may also be percent-encoded (any case) or
+    JSON-escaped (``\\u0041``, ``\\/``, ``\\"``); matched case-insensitively (case-folded echoes)."""
+    parts = []
+    for char in form:
+        options = [re.escape(char)]
+        options.append("".join(f"%{byte:02x}" for byte in char.encode()))
+        options.append(re.escape(f"\\u{ord(char):04x}"))
+        escaped = json.dumps(char)[1:-1]
+        if escaped != char:
+            options.append(re.escape(escaped))
+        if char == "/":
+            options.append(re.escape("\\/"))
+        if char == " ":
+            options.append(re.escape("+"))
+        parts.append("(?:" + "|".join(options) + ")")
+    return "".join(parts)
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")

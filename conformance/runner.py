@@ -345,7 +345,10 @@ class ScenarioRunner:
                 )
 
     def _cleanup(self, state: _State, result: ScenarioResult) -> None:
+        redactor = self.ctx.client.redactor
         for pending in reversed(state.cleanups):
+            # A captured value may echo a credential into the path (and so into this label).
+            pending = dataclasses.replace(pending, description=redactor.text(pending.description))
             headers = self.ctx.auth.headers(AuthMode.DEFAULT)
             try:
                 reply, exchange = self.ctx.client.send(
@@ -358,7 +361,9 @@ class ScenarioRunner:
                 url = pending.path
                 if not url.startswith(("http://", "https://")):
                     url = f"{self.ctx.client.root_url}/{url.lstrip('/')}"
-                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc), url=url))
+                result.cleanups.append(
+                    CleanupRecord(pending.description, None, False, str(exc), url=redactor.url(url))
+                )
                 continue
             result.exchanges.append(exchange)
             ok = reply.status in CLEANUP_OK
