@@ -159,18 +159,20 @@ class FuzzItem(pytest.Item):
         allure.dynamic.title(f"fuzz {self.unit.name}")
         allure.dynamic.epic(allure_epic(get_context(self.config).profile))
         allure.attach(
-            json.dumps(
-                {
-                    "unit": outcome.unit,
-                    "requests": outcome.requests,
-                    "cases": outcome.cases,
-                    "checked": sorted(outcome.checked),
-                    "findings": [f.to_dict() for f in outcome.findings],
-                    "error": str(outcome.error) if outcome.error else None,
-                    "cut_short": outcome.cut_short,
-                },
-                indent=2,
-                ensure_ascii=False,
+            get_context(self.config).redactor.text(
+                json.dumps(
+                    {
+                        "unit": outcome.unit,
+                        "requests": outcome.requests,
+                        "cases": outcome.cases,
+                        "checked": sorted(outcome.checked),
+                        "findings": [f.to_dict() for f in outcome.findings],
+                        "error": str(outcome.error) if outcome.error else None,
+                        "cut_short": outcome.cut_short,
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
             ),
             name=f"fuzz {self.unit.name}",
             attachment_type=allure.attachment_type.JSON,
