@@ -291,11 +291,45 @@ def _convert(option: Option, raw: Any, origin: str) -> Any:
             return int(raw[0]), int(raw[1])
         if option.convert is Path:
             return Path(str(raw))
-        return raw
+        return _checked(option, raw, origin)
     try:
-        return option.convert(raw)
+        value = option.convert(raw)
     except ValueError as exc:
         raise ConfigError(f"{origin}: invalid value for {option.name}: {exc}") from exc
+    return _checked(option, value, origin)
+
+
+FUZZ_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def _phases_problem(value: Any) -> str | None:
+    names = [p.strip() for p in str(value).split(",") if p.strip()]
+    unknown = [p for p in names if p not in FUZZ_PHASES]
+    if not names or unknown:
+        found = f"unknown phase(s) {', '.join(unknown)}" if unknown else "no phase"
+        return f"{found}; choose from {', '.join(FUZZ_PHASES)}"
+    return None
+
+
+# What a converted value must satisfy, checked where the user set it (so the message names that
+# option, not the internal setting a later layer derives from it).
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "fuzz_budget": lambda v: None if v >= 1 else "must be at least 1",
+    "fuzz_max_time": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "max_duration": lambda v: None if v >= 0 else "must be 0 or more seconds",
+    "connect_timeout": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "read_timeout": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "max_response_bytes": lambda v: None if v > 0 else "must be a positive number of bytes",
+    "fuzz_phases": _phases_problem,
+}
+
+
+def _checked(option: Option, value: Any, origin: str) -> Any:
+    check = _CHECKS.get(option.name)
+    problem = check(value) if check is not None else None
+    if problem:
+        raise ConfigError(f"{origin}: invalid value {value!r}: {problem}")
+    return value
 
 
 def read_pyproject(rootdir: Path) -> dict[str, Any]:
