@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from conformance import interrupt, netguard
+from conformance import netguard
 from conformance.errors import ConfigError, TargetError
 from conformance.evidence import MAX_EVIDENCE_BODY, Exchange, Redactor
 from conformance.netguard import DecodedCap, TooLarge, guard_transport
@@ -54,12 +54,12 @@ class Interrupted(httpx.TransportError):
 
 
 def _explained(exc: Exception, label: str) -> Exception:
-    """A timeout caused by the overall deadline or by Ctrl-C, named as such."""
-    if interrupt.requested():
-        return Interrupted(f"{label}: interrupted (Ctrl-C)")
-    left = netguard.remaining()
-    if isinstance(exc, httpx.TimeoutException) and left is not None and left <= 0:
-        return DeadlineExceeded(f"{label}: no complete response within the request deadline")
+    """A failure caused by the overall deadline or by Ctrl-C (``netguard`` cut it), named as such."""
+    reason = netguard.cut_reason()
+    if reason == netguard.INTERRUPTED:
+        return Interrupted(f"{label}: {reason}")
+    if reason is not None:
+        return DeadlineExceeded(f"{label}: {reason}")
     return exc
 
 
@@ -177,8 +177,6 @@ class GuardedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         label = f"{request.method} {request.url}"
-        if interrupt.requested():
-            raise Interrupted(f"{label}: not sent: interrupted (Ctrl-C)")
         if self.breaker.open:
             raise TargetGone(self.breaker.reason)
         deadline = netguard.start_request(self.request_deadline)

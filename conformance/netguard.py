@@ -5,8 +5,9 @@ A per-read timeout cannot stop a target that drips a byte of its headers every f
 read succeeds. So each request gets an overall deadline (connect, headers and body), kept per
 thread because a request is sent and its body read on one thread. Every blocking read is armed with
 the ``Watchdog``, which closes the socket (shutdown, so a blocked ``recv`` returns) when that
-deadline passes or when Ctrl-C was pressed (``conformance.interrupt``): nothing waits longer than
-the deadline, and the first Ctrl-C always gets the run to its report. ``--max-duration`` cuts the
+deadline passes, or ``INTERRUPT_GRACE`` seconds after the first Ctrl-C (``conformance.interrupt``):
+an ordinary answer still arrives, so a record being created is seen and cleaned up, but nothing
+waits longer, and the first Ctrl-C always gets the run to its report. ``--max-duration`` cuts the
 requests in flight when the run's budget ends (later ones, the cleanups, get their own deadline).
 
 ``DecodedCap`` decompresses a gzip/deflate body incrementally and stops at the size cap, so a small
@@ -31,9 +32,15 @@ from conformance import interrupt
 _local = threading.local()
 _run_end: float | None = None  # time.monotonic() at which --max-duration ends the run
 
+# After the first Ctrl-C a request (one in flight, or a cleanup sent afterwards) may take this long
+# at most: long enough for an ordinary answer, so a record being created is still seen and removed.
+INTERRUPT_GRACE = 5.0
+DEADLINE = "no complete response within the request deadline"
+INTERRUPTED = "interrupted (Ctrl-C)"
+
 
 class DeadlinePassed(Exception):
-    """The request's overall deadline passed, or the run was interrupted (``reason`` says which)."""
+    """The request's overall deadline passed, or the run was interrupted (the text says which)."""
 
 
 def set_run_end(seconds: float | None) -> None:
@@ -49,18 +56,35 @@ def start_request(seconds: float) -> float:
     deadline = now + seconds
     if _run_end is not None and now < _run_end:
         deadline = min(deadline, _run_end)
-    _local.deadline = deadline
+    _local.deadline, _local.started = deadline, now
     return deadline
 
 
-def end_request() -> None:
-    _local.deadline = None
+def _due(deadline: float, started: float) -> tuple[float, str]:
+    """When a request must end, and why: its deadline, or a grace period after Ctrl-C."""
+    at = interrupt.requested_at()
+    if at is not None:
+        cut = max(started, at) + INTERRUPT_GRACE
+        if cut < deadline:
+            return cut, INTERRUPTED
+    return deadline, DEADLINE
+
+
+def _current() -> tuple[float, str] | None:
+    deadline: float | None = getattr(_local, "deadline", None)
+    return None if deadline is None else _due(deadline, _local.started)
 
 
 def remaining() -> float | None:
     """Seconds left for this thread's request (None: no request deadline set)."""
-    deadline: float | None = getattr(_local, "deadline", None)
-    return None if deadline is None else deadline - time.monotonic()
+    current = _current()
+    return None if current is None else current[0] - time.monotonic()
+
+
+def cut_reason() -> str | None:
+    """Why this thread's request was cut (its deadline passed, or Ctrl-C), or None."""
+    current = _current()
+    return current[1] if current is not None and current[0] <= time.monotonic() else None
 
 
 def clamp(timeout: float | None) -> float | None:
@@ -74,11 +98,9 @@ def clamp(timeout: float | None) -> float | None:
 
 def stop_reason() -> None:
     """Raise ``DeadlinePassed`` when the request may not go on."""
-    if interrupt.requested():
-        raise DeadlinePassed("interrupted (Ctrl-C)")
-    left = remaining()
-    if left is not None and left <= 0:
-        raise DeadlinePassed("no complete response within the request deadline")
+    reason = cut_reason()
+    if reason is not None:
+        raise DeadlinePassed(reason)
 
 
 class Watchdog:
@@ -87,15 +109,15 @@ class Watchdog:
     POLL = 0.2  # seconds between looks at the Ctrl-C flag while a socket is armed
 
     def __init__(self) -> None:
-        self._armed: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._armed: dict[int, tuple[float, float, Callable[[], None]]] = {}
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._next = 0
 
-    def arm(self, deadline: float, shut: Callable[[], None]) -> int:
+    def arm(self, deadline: float, started: float, shut: Callable[[], None]) -> int:
         with self._wake:
             self._next += 1
-            self._armed[self._next] = (deadline, shut)
+            self._armed[self._next] = (deadline, started, shut)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="conformance-watchdog", daemon=True)
                 self._thread.start()
@@ -112,12 +134,10 @@ class Watchdog:
                 while not self._armed:
                     self._wake.wait()
                 now = time.monotonic()
-                stop = interrupt.requested()
-                due = [k for k, (deadline, _) in self._armed.items() if stop or deadline <= now]
-                actions = [self._armed.pop(k)[1] for k in due]
+                ends = {k: _due(deadline, started)[0] for k, (deadline, started, _) in self._armed.items()}
+                actions = [self._armed.pop(k)[2] for k, end in ends.items() if end <= now]
                 if not actions:
-                    soonest = min(deadline for deadline, _ in self._armed.values())
-                    self._wake.wait(min(self.POLL, max(soonest - now, 0.0)))
+                    self._wake.wait(min(self.POLL, max(min(ends.values()) - now, 0.0)))
             for shut in actions:
                 shut()
 
@@ -146,7 +166,9 @@ class GuardedIO:
         stop_reason()
         deadline: float | None = getattr(_local, "deadline", None)
         if self._sock is not None:
-            self._key = WATCHDOG.arm(deadline if deadline is not None else float("inf"), shutdown(self._sock))
+            started = getattr(_local, "started", time.monotonic())
+            end = deadline if deadline is not None else float("inf")
+            self._key = WATCHDOG.arm(end, started, shutdown(self._sock))
 
     def __exit__(self, *exc: object) -> None:
         if self._key is not None:

@@ -268,7 +268,11 @@ class ScenarioRunner:
                 try:
                     method, path = self._target(step.cleanup, self._resolver(scope))
                 except UndefinedVariable:
-                    return captured  # nothing identifies what to delete; reported by the capture check
+                    # Created, but nothing identifies what to delete: counted and reported as left.
+                    sent = reply.response.request
+                    what = f"{step.name}: {sent.method} {sent.url.path} answered {reply.status}"
+                    state.cleanups.append(_Pending(what, "", ""))
+                    return captured
                 state.cleanups.append(_Pending(f"{step.name}: {method} {path}", method, path))
         return captured
 
@@ -349,6 +353,12 @@ class ScenarioRunner:
         for pending in reversed(state.cleanups):
             # A captured value may echo a credential into the path (and so into this label).
             pending = dataclasses.replace(pending, description=redactor.text(pending.description))
+            if not pending.method:  # a creation whose answer gave no address: nothing can be sent
+                reason = "created, but the answer gave no address to delete it by (left on the target)"
+                result.cleanups.append(
+                    CleanupRecord(pending.description, None, False, reason, unaddressed=True)
+                )
+                continue
             headers = self.ctx.auth.headers(AuthMode.DEFAULT)
             try:
                 reply, exchange = self.ctx.client.send(

@@ -93,12 +93,11 @@ class CappedAdapter(HTTPAdapter):
 
 def _stopped(request: requests.PreparedRequest) -> requests.exceptions.RequestException | None:
     """The error to report when Ctrl-C or the overall deadline ended the request (else None)."""
-    try:
-        netguard.stop_reason()
-    except netguard.DeadlinePassed as exc:
-        if interrupt.requested():
-            return requests.exceptions.ConnectionError(str(exc), request=request)
-        return requests.exceptions.ReadTimeout(str(exc), request=request)
+    reason = netguard.cut_reason()
+    if reason == netguard.INTERRUPTED:
+        return requests.exceptions.ConnectionError(reason, request=request)
+    if reason is not None:
+        return requests.exceptions.ReadTimeout(reason, request=request)
     return None
 
 
