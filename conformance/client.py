@@ -50,12 +50,15 @@ class DeadlineExceeded(httpx.TimeoutException):
 
 
 class Interrupted(httpx.TransportError):
-    """Ctrl-C: the request was not sent, or its socket was shut (never a sign the target is gone)."""
+    """Ctrl-C: the request's socket was shut after the grace period (never a sign the target is gone)."""
 
 
-def _explained(exc: Exception, label: str) -> Exception:
-    """A failure caused by the overall deadline or by Ctrl-C (``netguard`` cut it), named as such."""
+def _explained(exc: Exception, label: str, breaker: CircuitBreaker) -> Exception:
+    """``exc`` counted by the breaker (unless Ctrl-C caused it) and, when ``netguard`` cut the
+    request (its overall deadline, or Ctrl-C), replaced by an exception that says so."""
     reason = netguard.cut_reason()
+    if reason != netguard.INTERRUPTED:
+        breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
     if reason == netguard.INTERRUPTED:
         return Interrupted(f"{label}: {reason}")
     if reason is not None:
@@ -128,16 +131,18 @@ class _GuardedStream(httpx.SyncByteStream):
             for chunk in self._inner:
                 if time.monotonic() > self._deadline:
                     raise DeadlineExceeded(f"{self._label}: no complete response within the request deadline")
-                yield self._cap.feed(chunk)
-            yield self._cap.flush()
+                decoded = self._cap.feed(chunk)
+                if decoded:
+                    yield decoded
+            tail = self._cap.flush()
+            if tail:
+                yield tail
         except TooLarge as exc:
             raise ResponseTooLarge(f"{self._label}: {exc}") from None
         except zlib.error as exc:
             raise httpx.DecodingError(f"{self._label}: {exc}") from None
         except _GONE_SIGNS as exc:
-            explained = _explained(exc, self._label)
-            if not isinstance(explained, Interrupted):
-                self._breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
+            explained = _explained(exc, self._label, self._breaker)
             if explained is exc:
                 raise
             raise explained from exc
@@ -183,9 +188,7 @@ class GuardedTransport(httpx.BaseTransport):
         try:
             response = self._inner.handle_request(request)
         except _GONE_SIGNS as exc:
-            explained = _explained(exc, label)
-            if not isinstance(explained, Interrupted):
-                self.breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
+            explained = _explained(exc, label, self.breaker)
             if explained is exc:
                 raise
             raise explained from exc
