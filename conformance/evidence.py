@@ -8,11 +8,12 @@ not when a report is written, so no later writer can forget it.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -40,8 +41,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
-        self._forms: tuple[str, ...] = ()  # lower-cased raw and base64 forms: the fast "no secret here" test
-        self._pattern: re.Pattern[str] | None = None
+        self._encoded: tuple[str, ...] = ()  # base64 spellings of the secrets (matched exactly)
+        self._forms: tuple[str, ...] = ()  # every spelling, lower-cased: the fast "no secret here" test
         self.learn(*secrets)
 
     @classmethod
@@ -63,9 +64,8 @@ class Redactor:
             merged = set(self._secrets) | fresh
             self._secrets = tuple(sorted(merged, key=len, reverse=True))
             spelled = {f for secret in self._secrets for f in encoded_forms(secret)}
-            forms = sorted(spelled, key=len, reverse=True)
-            self._forms = tuple(dict.fromkeys(f.lower() for f in forms))
-            self._pattern = re.compile("|".join(_spelled(f) for f in forms), re.IGNORECASE)
+            self._encoded = tuple(sorted(spelled - set(self._secrets), key=len, reverse=True))
+            self._forms = tuple(dict.fromkeys(f.lower() for f in (*self._secrets, *self._encoded)))
 
     def learn_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         """Learn the credential of every secret header (the value after the scheme word)."""
@@ -80,14 +80,14 @@ class Redactor:
         for placeholder in FOREIGN_PLACEHOLDERS:
             if placeholder in value:
                 value = value.replace(placeholder, REDACTED)
-        pattern = self._pattern
-        if pattern is None or not value:
+        if not self._forms or not value:
             return value
-        if "%" not in value and "\\" not in value:
+        escaped = "%" in value or "\\" in value
+        if not escaped:
             lowered = value.lower()
             if not any(form in lowered for form in self._forms):
-                return value  # the common case: no secret in any spelling, no regex run
-        return pattern.sub(REDACTED, value)
+                return value  # the common case: no secret in any spelling
+        return _scrub_spans(value, self._secrets, self._encoded)
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
         """Headers with credential headers masked and secrets scrubbed from the rest."""
@@ -189,23 +189,65 @@ def encoded_forms(secret: str) -> list[str]:
 _URLSAFE = str.maketrans("+/", "-_")
 
 
-def _spelled(form: str) -> str:
-    """A regex for ``form`` where each character may also be percent-encoded (any case) or
-    JSON-escaped (``\\u0041``, ``\\/``, ``\\"``); matched case-insensitively (case-folded echoes)."""
-    parts = []
-    for char in form:
-        options = [re.escape(char)]
-        options.append("".join(f"%{byte:02x}" for byte in char.encode()))
-        options.append(re.escape(f"\\u{ord(char):04x}"))
-        escaped = json.dumps(char)[1:-1]
-        if escaped != char:
-            options.append(re.escape(escaped))
-        if char == "/":
-            options.append(re.escape("\\/"))
-        if char == " ":
-            options.append(re.escape("+"))
-        parts.append("(?:" + "|".join(options) + ")")
-    return "".join(parts)
+# An escape a target may wrap a character in: percent-encoding (either hex case), a JSON \\u escape,
+# or JSON's backslash escapes of ``/``, ``"`` and ``\\``.
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\([/\"\\])")
+
+
+def _unescaped(value: str) -> tuple[str, Callable[[int], int]]:
+    """``value`` with every escape decoded, and a map from an index of the decoded text to the index
+    in ``value`` where that character starts (a match maps back to the span to replace)."""
+    parts: list[str] = []
+    marks_decoded, marks_original = [0], [0]  # where the offset between the two texts changes
+    at = decoded = 0
+    for match in _ESCAPE.finditer(value):
+        parts.append(value[at : match.start()])
+        decoded += match.start() - at
+        at = match.end()
+        hex_byte, hex_char, plain = match.groups()
+        if hex_byte is not None and int(hex_byte, 16) >= 0x80:  # a UTF-8 byte: left as written
+            parts.append(match.group(0))
+            decoded += len(match.group(0))
+            continue
+        parts.append(plain or chr(int(hex_byte or hex_char, 16)))
+        marks_decoded += [decoded, decoded + 1]
+        marks_original += [match.start(), match.end()]
+        decoded += 1
+    parts.append(value[at:])
+
+    def original(index: int) -> int:
+        mark = bisect.bisect_right(marks_decoded, index) - 1
+        return marks_original[mark] + index - marks_decoded[mark]
+
+    return "".join(parts), original
+
+
+def _scrub_spans(value: str, secrets: Iterable[str], encoded: Iterable[str]) -> str:
+    """``value`` with every spelling of every secret replaced: raw secrets in any letter case and
+    under any escape, base64 spellings exactly (folding them would redact ordinary text)."""
+    text, original = _unescaped(value)
+    folded = text.lower()
+    if len(folded) != len(text):  # a character whose lower case is longer: compare as written
+        folded = text
+    spans: list[tuple[int, int]] = []
+    for haystack, needles in ((folded, [s.lower() for s in secrets]), (text, list(encoded))):
+        for needle in needles:
+            at = haystack.find(needle)
+            while at >= 0:
+                spans.append((original(at), original(at + len(needle))))
+                at = haystack.find(needle, at + 1)
+    if not spans:
+        return value
+    out, last = [], 0
+    for begin, end in sorted(spans):
+        if begin < last:  # overlapping matches: extend the span already replaced
+            if end > last:
+                last = end
+            continue
+        out += [value[last:begin], REDACTED]
+        last = end
+    out.append(value[last:])
+    return "".join(out)
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")

@@ -24,6 +24,8 @@ def test_a_json_body_and_mixed_escapes_are_redacted() -> None:
     mixed = "Tk%2b\\u002f=S3CR3T-z9~X"  # percent, \\u and case-folding in one value
     assert redactor.text(f'{{"a": "{mixed}"}}') == '{"a": "[redacted]"}'
     assert redactor.value({"k": [f"x{SECRET.upper()}y"]}) == {"k": ["x[redacted]y"]}
+    upper_escaped = "".join(f"\\u{ord(c):04X}" for c in SECRET.upper())  # escapes of the upper-cased echo
+    assert redactor.text(upper_escaped) == "[redacted]"
 
 
 def test_text_without_a_secret_is_returned_unchanged() -> None:
