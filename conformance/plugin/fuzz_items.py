@@ -158,21 +158,20 @@ class FuzzItem(pytest.Item):
             return
         allure.dynamic.title(f"fuzz {self.unit.name}")
         allure.dynamic.epic(allure_epic(get_context(self.config).profile))
-        allure.attach(
-            get_context(self.config).redactor.text(
-                json.dumps(
-                    {
-                        "unit": outcome.unit,
-                        "requests": outcome.requests,
-                        "cases": outcome.cases,
-                        "checked": sorted(outcome.checked),
-                        "findings": [f.to_dict() for f in outcome.findings],
-                        "error": str(outcome.error) if outcome.error else None,
-                        "cut_short": outcome.cut_short,
-                    },
-                    indent=2,
-                    ensure_ascii=False,
-                )
+        _attach_scrubbed(
+            self.config,
+            json.dumps(
+                {
+                    "unit": outcome.unit,
+                    "requests": outcome.requests,
+                    "cases": outcome.cases,
+                    "checked": sorted(outcome.checked),
+                    "findings": [f.to_dict() for f in outcome.findings],
+                    "error": str(outcome.error) if outcome.error else None,
+                    "cut_short": outcome.cut_short,
+                },
+                indent=2,
+                ensure_ascii=False,
             ),
             name=f"fuzz {self.unit.name}",
             attachment_type=allure.attachment_type.JSON,
@@ -193,3 +192,8 @@ class FuzzItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int, str]:
         return self.path, 0, f"fuzz {self.unit.name}"
+
+
+def _attach_scrubbed(config: pytest.Config, text: str, **kwargs: Any) -> None:
+    """An Allure attachment, scrubbed by the run's redactor as it leaves the process."""
+    allure.attach(get_context(config).redactor.text(text), **kwargs)
