@@ -393,6 +393,8 @@ class Client:
                 status = streamed.status_code
                 http_request = streamed.request
         except DeadlineExceeded as exc:
+            if netguard.BUDGET in str(exc):
+                raise TargetError(f"{label}: cut short: {netguard.BUDGET}") from exc
             raise TargetError(
                 f"{label}: timed out: no complete response within the request deadline of "
                 f"{self.limits.request_deadline:g}s (a slow or dripping answer)"

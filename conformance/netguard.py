@@ -37,6 +37,7 @@ _run_end: float | None = None  # time.monotonic() at which --max-duration ends t
 INTERRUPT_GRACE = 5.0
 DEADLINE = "no complete response within the request deadline"
 INTERRUPTED = "interrupted (Ctrl-C)"
+BUDGET = "the run budget (--max-duration) was spent"
 
 
 class DeadlinePassed(Exception):
@@ -54,25 +55,26 @@ def start_request(seconds: float) -> float:
     comes first (a request started after the run's end, such as a cleanup, gets its own)."""
     now = time.monotonic()
     deadline = now + seconds
-    if _run_end is not None and now < _run_end:
-        deadline = min(deadline, _run_end)
-    _local.deadline, _local.started = deadline, now
+    budget = _run_end is not None and now < _run_end < deadline
+    if budget and _run_end is not None:
+        deadline = _run_end
+    _local.deadline, _local.started, _local.budget = deadline, now, budget
     return deadline
 
 
-def _due(deadline: float, started: float) -> tuple[float, str]:
-    """When a request must end, and why: its deadline, or a grace period after Ctrl-C."""
+def _due(deadline: float, started: float, budget: bool = False) -> tuple[float, str]:
+    """When a request must end, and why: its deadline (or the run's end), or a grace after Ctrl-C."""
     at = interrupt.requested_at()
     if at is not None:
         cut = max(started, at) + INTERRUPT_GRACE
         if cut < deadline:
             return cut, INTERRUPTED
-    return deadline, DEADLINE
+    return deadline, BUDGET if budget else DEADLINE
 
 
 def _current() -> tuple[float, str] | None:
     deadline: float | None = getattr(_local, "deadline", None)
-    return None if deadline is None else _due(deadline, _local.started)
+    return None if deadline is None else _due(deadline, _local.started, _local.budget)
 
 
 def remaining() -> float | None:

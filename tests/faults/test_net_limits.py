@@ -118,7 +118,10 @@ def test_max_duration_ends_a_run_whose_target_drips_its_headers(tmp_path: Path) 
         out, err = _finish(proc, SAFETY * 2)
     assert proc.returncode == 3, out[-2000:] + err[-2000:]
     report = json.loads((tmp_path / "r" / "conformance-report.json").read_text())
-    assert "deadline" in report["sections"]["preflight"]["message"]
+    message = report["sections"]["preflight"]["message"]
+    # Cut at the run's end; on a machine so loaded that the budget was spent before the probe was
+    # sent, the probe gets its own deadline instead (a cleanup after the budget must still run).
+    assert "--max-duration" in message or "request deadline" in message, message
 
 
 def test_the_first_ctrl_c_ends_a_dripping_run_with_a_report(tmp_path: Path) -> None:
