@@ -123,7 +123,8 @@ class Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="conformance-watchdog", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if len(self._armed) == 1 or deadline - time.monotonic() < self.POLL:
+                self._wake.notify()  # otherwise the watchdog looks again within POLL anyway
             return self._next
 
     def disarm(self, key: int) -> None:
