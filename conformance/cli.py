@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
-from conformance.errors import ConfigError, ScenarioFormatError, ToolError
+from conformance.errors import ConfigError, ScenarioFormatError, TargetError, ToolError
 from conformance.verdicts import ExitCode
 
 EXIT_CODES_HELP = """exit codes:
@@ -241,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.USAGE_OR_FORMAT)
     try:
         return int(handlers[args.command](args))
+    except TargetError as exc:  # e.g. a --spec URL that cannot be downloaded: exit 3, as documented
+        print(f"klanten-conformance: {exc}", file=sys.stderr)
+        return int(ExitCode.TARGET_OR_TOOL_ERROR)
     except ToolError as exc:
         print(f"klanten-conformance: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE_OR_FORMAT)
@@ -419,6 +422,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _spec_diff(args: argparse.Namespace) -> int:
     from conformance.auth import AuthMode
+    from conformance.evidence import split_userinfo
     from conformance.profiles import load_profile
     from conformance.specdiff.analysis import analyse_sources, analyse_specs
     from conformance.specdiff.drift import served_spec_url
@@ -433,7 +437,8 @@ def _spec_diff(args: argparse.Namespace) -> int:
     if args.against_target:
         if args.new:
             raise ConfigError("give OLD (or nothing) with --against-target, not NEW")
-        url = served_spec_url(args.against_target, profile)
+        target, _ = split_userinfo(args.against_target)  # never sent, never printed (as for `run`)
+        url = served_spec_url(target, profile)
         if url is None:
             raise ConfigError(f"profile {profile.name} names no served spec (`served_spec`)")
         credentials = settings.auth_provider(profile).headers(AuthMode.DEFAULT) or None

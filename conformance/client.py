@@ -21,14 +21,17 @@ import os
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from conformance import netguard
 from conformance.errors import ConfigError, TargetError
 from conformance.evidence import MAX_EVIDENCE_BODY, Exchange, Redactor
+from conformance.netguard import DecodedCap, TooLarge, guard_transport
 
 USER_AGENT = "klanten-conformance"
 BREAKER_THRESHOLD = 3  # consecutive refusals/timeouts before the target counts as gone
@@ -44,6 +47,23 @@ class TargetGone(httpx.TransportError):
 
 class DeadlineExceeded(httpx.TimeoutException):
     """The whole request (connect, headers and body) took longer than its overall deadline."""
+
+
+class Interrupted(httpx.TransportError):
+    """Ctrl-C: the request's socket was shut after the grace period (never a sign the target is gone)."""
+
+
+def _explained(exc: Exception, label: str, breaker: CircuitBreaker) -> Exception:
+    """``exc`` counted by the breaker (unless Ctrl-C caused it) and, when ``netguard`` cut the
+    request (its overall deadline, or Ctrl-C), replaced by an exception that says so."""
+    reason = netguard.cut_reason()
+    if reason != netguard.INTERRUPTED:
+        breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
+    if reason == netguard.INTERRUPTED:
+        return Interrupted(f"{label}: {reason}")
+    if reason is not None:
+        return DeadlineExceeded(f"{label}: {reason}")
+    return exc
 
 
 class CircuitBreaker:
@@ -88,30 +108,44 @@ _GONE_SIGNS = (httpx.TimeoutException, httpx.ConnectError, httpx.RemoteProtocolE
 
 
 class _GuardedStream(httpx.SyncByteStream):
-    """The response body, cut off by size (raw bytes) and by the request's overall deadline."""
+    """The response body, decoded here (gzip/deflate) and cut off by its decoded size and by the
+    request's overall deadline (which ``netguard`` enforces on the socket as well)."""
 
     def __init__(
-        self, inner: httpx.SyncByteStream, *, limit: int, deadline: float, breaker: CircuitBreaker, label: str
+        self,
+        inner: httpx.SyncByteStream,
+        *,
+        cap: DecodedCap,
+        deadline: float,
+        breaker: CircuitBreaker,
+        label: str,
     ) -> None:
         self._inner = inner
-        self._limit = limit
+        self._cap = cap
         self._deadline = deadline
         self._breaker = breaker
         self._label = label
 
     def __iter__(self) -> Iterator[bytes]:
-        size = 0
         try:
             for chunk in self._inner:
-                size += len(chunk)
-                if size > self._limit:
-                    raise ResponseTooLarge(f"{self._label}: response larger than {self._limit} bytes")
                 if time.monotonic() > self._deadline:
                     raise DeadlineExceeded(f"{self._label}: no complete response within the request deadline")
-                yield chunk
+                decoded = self._cap.feed(chunk)
+                if decoded:
+                    yield decoded
+            tail = self._cap.flush()
+            if tail:
+                yield tail
+        except TooLarge as exc:
+            raise ResponseTooLarge(f"{self._label}: {exc}") from None
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"{self._label}: {exc}") from None
         except _GONE_SIGNS as exc:
-            self._breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
-            raise
+            explained = _explained(exc, self._label, self._breaker)
+            if explained is exc:
+                raise
+            raise explained from exc
         self._breaker.success()
 
     def close(self) -> None:
@@ -143,27 +177,46 @@ class GuardedTransport(httpx.BaseTransport):
         self.max_response_bytes = max_response_bytes
         self.request_deadline = request_deadline
         self.breaker = breaker or CircuitBreaker()
-        self._inner = inner or httpx.HTTPTransport(verify=shared_ssl_context(verify))
+        # Every socket read and write of the pool runs under the request's deadline (``netguard``).
+        self._inner = inner or guard_transport(httpx.HTTPTransport(verify=shared_ssl_context(verify)))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         label = f"{request.method} {request.url}"
         if self.breaker.open:
             raise TargetGone(self.breaker.reason)
-        deadline = time.monotonic() + self.request_deadline
+        deadline = netguard.start_request(self.request_deadline)
         try:
             response = self._inner.handle_request(request)
         except _GONE_SIGNS as exc:
-            self.breaker.failure(f"{type(exc).__name__}: {exc}"[:200])
-            raise
+            explained = _explained(exc, label, self.breaker)
+            if explained is exc:
+                raise
+            raise explained from exc
         assert isinstance(response.stream, httpx.SyncByteStream)
-        response.stream = _GuardedStream(
+        encoding = response.headers.get("content-encoding", "")
+        headers = response.headers
+        if DecodedCap.decodes(encoding):  # decoded here, under the cap: httpx must not decode again
+            headers = httpx.Headers(
+                [
+                    (k, v)
+                    for k, v in headers.multi_items()
+                    if k.lower() not in ("content-encoding", "content-length")
+                ]
+            )
+        stream = _GuardedStream(
             response.stream,
-            limit=self.max_response_bytes,
+            cap=DecodedCap(encoding if DecodedCap.decodes(encoding) else "identity", self.max_response_bytes),
             deadline=deadline,
             breaker=self.breaker,
             label=label,
         )
-        return response
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            stream=stream,
+            extensions=response.extensions,
+            request=request,
+        )
 
     def close(self) -> None:
         self._inner.close()
@@ -297,7 +350,7 @@ class Client:
             request.headers["Content-Type"] = "application/json"
         self.redactor.learn_headers(request.headers.items())  # a credential minted for this request
         exchange = Exchange(
-            step=step,
+            step=self.redactor.text(step),
             method=method,
             url=self.redactor.text(str(request.url)),
             request_headers=self.redactor.headers(request.headers.items()),
@@ -310,6 +363,10 @@ class Client:
             exchange.error = self.redactor.text(str(exc))
             exchange.elapsed_s = time.perf_counter() - started
             raise TargetError(exchange.error) from exc
+        sent = reply.response.request  # what went out (an httpx auth flow may have changed it)
+        self.redactor.learn_headers(sent.headers.items())
+        exchange.url = self.redactor.url(str(sent.url))
+        exchange.request_headers = self.redactor.headers(sent.headers.items())
         exchange.status = reply.status
         exchange.elapsed_s = reply.elapsed_s
         exchange.response_headers = self.redactor.headers(reply.response.headers.items())
@@ -336,13 +393,15 @@ class Client:
                 status = streamed.status_code
                 http_request = streamed.request
         except DeadlineExceeded as exc:
+            if netguard.BUDGET in str(exc):
+                raise TargetError(f"{label}: cut short: {netguard.BUDGET}") from exc
             raise TargetError(
                 f"{label}: timed out: no complete response within the request deadline of "
                 f"{self.limits.request_deadline:g}s (a slow or dripping answer)"
             ) from exc
         except httpx.TimeoutException as exc:
             raise TargetError(f"{label}: timed out ({type(exc).__name__})") from exc
-        except (ResponseTooLarge, TargetGone) as exc:
+        except (ResponseTooLarge, TargetGone, Interrupted) as exc:
             raise TargetError(f"{label}: {exc}" if isinstance(exc, TargetGone) else str(exc)) from exc
         except TargetError:
             raise

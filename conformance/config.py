@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.auth import AuthProvider, NoAuth, SchemeAuth, ZgwJwtAuth
 from conformance.errors import ConfigError
+from conformance.evidence import split_userinfo, userinfo_secrets
 from conformance.profiles import DEFAULT_PROFILE, Profile, load_profile
 
 ENV_PREFIX = "KLANTEN_CONFORMANCE_"
@@ -253,6 +254,8 @@ class Settings:
     skip_preflight: bool = False
     max_duration: float | None = None
     read_only: bool = False
+    # User info found in target_url (stripped from it): never sent, only redacted.
+    target_userinfo: str | None = field(default=None, repr=False)
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)
@@ -273,7 +276,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every configured credential, for redaction."""
-        return [getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name)]
+        options = [getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name)]
+        return [*options, *userinfo_secrets(self.target_userinfo)]
 
     def with_overrides(self, **changes: Any) -> Settings:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -287,11 +291,45 @@ def _convert(option: Option, raw: Any, origin: str) -> Any:
             return int(raw[0]), int(raw[1])
         if option.convert is Path:
             return Path(str(raw))
-        return raw
+        return _checked(option, raw, origin)
     try:
-        return option.convert(raw)
+        value = option.convert(raw)
     except ValueError as exc:
         raise ConfigError(f"{origin}: invalid value for {option.name}: {exc}") from exc
+    return _checked(option, value, origin)
+
+
+FUZZ_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def _phases_problem(value: Any) -> str | None:
+    names = [p.strip() for p in str(value).split(",") if p.strip()]
+    unknown = [p for p in names if p not in FUZZ_PHASES]
+    if not names or unknown:
+        found = f"unknown phase(s) {', '.join(unknown)}" if unknown else "no phase"
+        return f"{found}; choose from {', '.join(FUZZ_PHASES)}"
+    return None
+
+
+# What a converted value must satisfy, checked where the user set it (so the message names that
+# option, not the internal setting a later layer derives from it).
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "fuzz_budget": lambda v: None if v >= 1 else "must be at least 1",
+    "fuzz_max_time": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "max_duration": lambda v: None if v >= 0 else "must be 0 or more seconds",
+    "connect_timeout": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "read_timeout": lambda v: None if v > 0 else "must be a positive number of seconds",
+    "max_response_bytes": lambda v: None if v > 0 else "must be a positive number of bytes",
+    "fuzz_phases": _phases_problem,
+}
+
+
+def _checked(option: Option, value: Any, origin: str) -> Any:
+    check = _CHECKS.get(option.name)
+    problem = check(value) if check is not None else None
+    if problem:
+        raise ConfigError(f"{origin}: invalid value {value!r}: {problem}")
+    return value
 
 
 def read_pyproject(rootdir: Path) -> dict[str, Any]:
@@ -333,5 +371,8 @@ def resolve(
     for name, value in (defaults or {}).items():
         values.setdefault(name, value)
     if values.get("target_url"):
-        values["target_url"] = str(values["target_url"]).rstrip("/")
+        url, userinfo = split_userinfo(str(values["target_url"]).rstrip("/"))
+        values["target_url"] = url
+        if userinfo:
+            values["target_userinfo"] = userinfo
     return Settings(**values)

@@ -7,14 +7,16 @@ not when a report is written, so no later writer can forget it.
 
 from __future__ import annotations
 
+import base64
+import bisect
 import json
 import re
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 # schemathesis' own placeholder (its reproductions of fuzzed cases): reported as ours, so a redacted
@@ -39,6 +41,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
+        self._encoded: tuple[str, ...] = ()  # base64 spellings of the secrets (matched exactly)
+        self._forms: tuple[str, ...] = ()  # every spelling, lower-cased: the fast "no secret here" test
         self.learn(*secrets)
 
     @classmethod
@@ -59,6 +63,9 @@ class Redactor:
         with self._lock:
             merged = set(self._secrets) | fresh
             self._secrets = tuple(sorted(merged, key=len, reverse=True))
+            spelled = {f for secret in self._secrets for f in encoded_forms(secret)}
+            self._encoded = tuple(sorted(spelled - set(self._secrets), key=len, reverse=True))
+            self._forms = tuple(dict.fromkeys(f.lower() for f in (*self._secrets, *self._encoded)))
 
     def learn_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         """Learn the credential of every secret header (the value after the scheme word)."""
@@ -73,10 +80,14 @@ class Redactor:
         for placeholder in FOREIGN_PLACEHOLDERS:
             if placeholder in value:
                 value = value.replace(placeholder, REDACTED)
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
+        if not self._forms or not value:
+            return value
+        escaped = "%" in value or "\\" in value
+        if not escaped:
+            lowered = value.lower()
+            if not any(form in lowered for form in self._forms):
+                return value  # the common case: no secret in any spelling
+        return _scrub_spans(value, self._secrets, self._encoded)
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
         """Headers with credential headers masked and secrets scrubbed from the rest."""
@@ -100,12 +111,8 @@ class Redactor:
         return data
 
     def url(self, url: str) -> str:
-        """``url`` with its user info (``user:password@``) replaced and secrets scrubbed."""
-        parts = urlsplit(url)
-        if parts.username is not None or parts.password is not None:
-            host = parts.netloc.rsplit("@", 1)[1]
-            url = urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
-        return self.text(url)
+        """``url`` without its user info (``user:password@``) and with secrets scrubbed."""
+        return self.text(split_userinfo(url)[0])
 
     def exception(self, exc: E) -> E:
         """``exc`` with secrets scrubbed from its text (a conformance failure is scrubbed in place)."""
@@ -136,6 +143,111 @@ class Redactor:
 
 
 E = TypeVar("E", bound=BaseException)
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without its user info, and that user info (percent-decoded), or None.
+
+    User info in a target URL is never sent (httpx and requests would turn it into Basic auth on
+    every request, replacing the run's credential) and never printed: it is a secret to redact.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    info, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=host)), unquote(info)
+
+
+def userinfo_secrets(info: str | None) -> list[str]:
+    """The secrets of a ``user:password`` pair: the pair, each part, and the Basic credential."""
+    if not info:
+        return []
+    return [info, base64.b64encode(info.encode()).decode(), *info.split(":", 1)]
+
+
+# Base64 forms are only derived from secrets this long: a shorter one yields fragments that would
+# match ordinary text.
+_MIN_BASE64_SECRET = 6
+
+
+def encoded_forms(secret: str) -> list[str]:
+    """The spellings of ``secret`` a target may echo, besides escapes: raw, and its base64 (standard
+    and URL-safe) at each of the three byte alignments, so it is found inside a longer encoded value
+    such as ``Basic base64(user:password)``."""
+    forms = [secret]
+    raw = secret.encode()
+    if len(raw) < _MIN_BASE64_SECRET:
+        return forms
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode().rstrip("=")
+        start, end = (8 * offset + 5) // 6, (8 * (offset + len(raw))) // 6
+        fragment = encoded[start:end]
+        forms += [fragment, fragment.translate(_URLSAFE)]
+    return list(dict.fromkeys(forms))
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+# An escape a target may wrap a character in: percent-encoding (either hex case), a JSON \\u escape,
+# or JSON's backslash escapes of ``/``, ``"`` and ``\\``.
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\([/\"\\])")
+
+
+def _unescaped(value: str) -> tuple[str, Callable[[int], int]]:
+    """``value`` with every escape decoded, and a map from an index of the decoded text to the index
+    in ``value`` where that character starts (a match maps back to the span to replace)."""
+    parts: list[str] = []
+    marks_decoded, marks_original = [0], [0]  # where the offset between the two texts changes
+    at = decoded = 0
+    for match in _ESCAPE.finditer(value):
+        parts.append(value[at : match.start()])
+        decoded += match.start() - at
+        at = match.end()
+        hex_byte, hex_char, plain = match.groups()
+        if hex_byte is not None and int(hex_byte, 16) >= 0x80:  # a UTF-8 byte: left as written
+            parts.append(match.group(0))
+            decoded += len(match.group(0))
+            continue
+        parts.append(plain or chr(int(hex_byte or hex_char, 16)))
+        marks_decoded += [decoded, decoded + 1]
+        marks_original += [match.start(), match.end()]
+        decoded += 1
+    parts.append(value[at:])
+
+    def original(index: int) -> int:
+        mark = bisect.bisect_right(marks_decoded, index) - 1
+        return marks_original[mark] + index - marks_decoded[mark]
+
+    return "".join(parts), original
+
+
+def _scrub_spans(value: str, secrets: Iterable[str], encoded: Iterable[str]) -> str:
+    """``value`` with every spelling of every secret replaced: raw secrets in any letter case and
+    under any escape, base64 spellings exactly (folding them would redact ordinary text)."""
+    text, original = _unescaped(value)
+    folded = text.lower()
+    if len(folded) != len(text):  # a character whose lower case is longer: compare as written
+        folded = text
+    spans: list[tuple[int, int]] = []
+    for haystack, needles in ((folded, [s.lower() for s in secrets]), (text, list(encoded))):
+        for needle in needles:
+            at = haystack.find(needle)
+            while at >= 0:
+                spans.append((original(at), original(at + len(needle))))
+                at = haystack.find(needle, at + 1)
+    if not spans:
+        return value
+    out, last = [], 0
+    for begin, end in sorted(spans):
+        if begin < last:  # overlapping matches: extend the span already replaced
+            if end > last:
+                last = end
+            continue
+        out += [value[last:begin], REDACTED]
+        last = end
+    out.append(value[last:])
+    return "".join(out)
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")

@@ -34,16 +34,22 @@ def data_account(
     """The report's account of test data: created, deleted, leaked (with URLs), and tagging."""
     records = list(scenario_cleanups)
     leaked = [c.url or c.description for c in records if not c.ok]
+    unaddressed = [c.description for c in records if c.unaddressed]
     created, deleted = len(records), sum(1 for c in records if c.ok)
     if fuzz_cleanup:
-        created += int(fuzz_cleanup.get("created", 0))
+        fuzz_unaddressed = [str(u) for u in fuzz_cleanup.get("unaddressed", [])]
+        created += int(fuzz_cleanup.get("created", 0)) + len(fuzz_unaddressed)
         deleted += int(fuzz_cleanup.get("deleted", 0))
         leaked += [f.get("url") or f.get("description", "") for f in fuzz_cleanup.get("failed", [])]
+        leaked += fuzz_unaddressed
+        unaddressed += fuzz_unaddressed
     return {
         "created": created,
         "deleted": deleted,
         "leaked": len(leaked),
         "leaked_urls": leaked,
+        # Creations (2xx) whose answer gave no address: counted as created and as left behind.
+        "unaddressed": unaddressed,
         "tagging": None
         if tagging is None
         else {
@@ -54,7 +60,15 @@ def data_account(
     }
 
 
-def _pages(client: Client, auth: AuthProvider, collection: str) -> Iterator[list[Any]]:
+class _Paging:
+    """Whether the listing reached the last page (``next`` empty) or stopped at ``_MAX_PAGES``."""
+
+    complete = True
+
+
+def _pages(
+    client: Client, auth: AuthProvider, collection: str, paging: _Paging | None = None
+) -> Iterator[list[Any]]:
     path: str | None = collection
     for _ in range(_MAX_PAGES):
         if path is None:
@@ -73,22 +87,37 @@ def _pages(client: Client, auth: AuthProvider, collection: str) -> Iterator[list
         yield list(body.get("results") or [])
         following = body.get("next")
         path = following if isinstance(following, str) and following else None
+    if path is not None and paging is not None:
+        paging.complete = False  # the safety stop: the pages after it were never looked at
 
 
 def find_leftovers(client: Client, auth: AuthProvider, profile: Profile, run_id: str) -> list[str]:
     """URLs of the records in the profile's tagged collection that carry this run's tag."""
+    return scan_leftovers(client, auth, profile, run_id)[0]
+
+
+def scan_leftovers(
+    client: Client, auth: AuthProvider, profile: Profile, run_id: str
+) -> tuple[list[str], str | None]:
+    """``find_leftovers``, and why the scan is incomplete (None when every page was read)."""
     tagging = profile.tagging
     if tagging is None:
         raise ConfigError(f"profile {profile.name} declares no tag field; leftovers cannot be found by tag")
     tag = run_tag(run_id)
     found: list[str] = []
-    for page in _pages(client, auth, tagging.collection):
+    paging = _Paging()
+    for page in _pages(client, auth, tagging.collection, paging):
         for record in page:
             if not isinstance(record, dict) or record.get(tagging.field) != tag:
                 continue
             if isinstance(record.get("url"), str):
                 found.append(record["url"])
-    return found
+    if paging.complete:
+        return found, None
+    return found, (
+        f"stopped after {_MAX_PAGES} pages of {tagging.collection} (its `next` did not end): records on "
+        "later pages were not examined"
+    )
 
 
 def remove(client: Client, auth: AuthProvider, urls: Iterable[str]) -> list[CleanupRecord]:

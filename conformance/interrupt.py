@@ -9,11 +9,15 @@ and the plugin ends the session before the next item; a second SIGINT interrupts
 from __future__ import annotations
 
 import threading
+import time
 
 _REQUESTED = threading.Event()
+_AT: list[float] = []  # time.monotonic() of the first request
 
 
 def request() -> None:
+    if not _REQUESTED.is_set():
+        _AT[:] = [time.monotonic()]
     _REQUESTED.set()
 
 
@@ -21,8 +25,14 @@ def requested() -> bool:
     return _REQUESTED.is_set()
 
 
+def requested_at() -> float | None:
+    """When the stop was requested (``time.monotonic()``), or None."""
+    return _AT[0] if _REQUESTED.is_set() and _AT else None
+
+
 def reset() -> None:
     _REQUESTED.clear()
+    _AT.clear()
 
 
 def check() -> None:

@@ -23,7 +23,7 @@ from conformance.auth import AuthMode, AuthProvider
 from conformance.client import Client, Reply
 from conformance.errors import ConfigError, TargetError
 from conformance.evidence import Exchange
-from conformance.profiles import Probe, Profile
+from conformance.profiles import Probe, Profile, available_profiles, load_profile
 from conformance.verdicts import Verdict
 
 STEP = "preflight"
@@ -133,7 +133,24 @@ def likely_root(target_url: str, profile: Profile) -> str | None:
     return origin + path + root_path
 
 
+def other_api(target_url: str, profile: Profile) -> Profile | None:
+    """The profile whose API root ``target_url`` is (or lies under), when that is not ``profile``'s:
+    ``…/klanten/api/v1`` under the default profile is the Klanten API, not a wrong Klantinteracties root."""
+    path = urlsplit(target_url).path.rstrip("/") + "/"
+    for name in available_profiles():
+        if name == profile.name:
+            continue
+        other = load_profile(name)
+        root_path = other.root_path.rstrip("/")
+        if root_path and root_path != profile.root_path.rstrip("/") and f"{root_path}/" in path:
+            return other
+    return None
+
+
 def _suggest(client: Client, auth: AuthProvider, profile: Profile, probe: Probe) -> str | None:
+    other = other_api(client.root_url, profile)
+    if other is not None:
+        return f"this is the root of the {other.title}; use --profile {other.name}"
     candidate = likely_root(client.root_url, profile)
     if candidate is None:
         return None

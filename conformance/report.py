@@ -326,15 +326,20 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], recorder: RunRecorder, report_dir: Path) -> Path:
-    """Write the JSON report and one evidence file per scenario; return the report's path."""
+    """Write the JSON report and one evidence file per scenario; return the report's path.
+
+    Everything was redacted when recorded; the text is scrubbed once more as it leaves the process,
+    so a credential learnt after an exchange was recorded (or echoed in a new spelling) is caught too.
+    """
+    scrub = recorder.redactor.text
     evidence_dir = report_dir / "evidence"
     evidence_dir.mkdir(parents=True, exist_ok=True)
     for result in recorder.scenarios:
         data = {"scenario": result.scenario_id, "exchanges": [e.to_dict() for e in result.exchanges]}
         path = evidence_dir / f"{_safe_name(result.scenario_id)}.json"
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        path.write_text(scrub(json.dumps(data, indent=2, ensure_ascii=False)), encoding="utf-8")
     path = report_dir / REPORT_NAME
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(scrub(json.dumps(report, indent=2, ensure_ascii=False)), encoding="utf-8")
     return path
 
 

@@ -49,6 +49,7 @@ class CleanupRecord:
     ok: bool
     error: str | None = None
     url: str | None = None  # the record's address (what is left on the target when not ok)
+    unaddressed: bool = False  # created (2xx), but the answer gave nothing to delete it by
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class CleanupRecord:
             "ok": self.ok,
             "error": self.error,
             "url": self.url,
+            "unaddressed": self.unaddressed,
         }
 
 

@@ -91,14 +91,14 @@ def remove_leftovers(settings: Settings) -> int:
     """``cleanup --run-id``: find the run's tagged records and delete them; 0 when none is left."""
     from conformance.client import Client
     from conformance.evidence import Redactor
-    from conformance.hygiene import find_leftovers, remove, run_tag
+    from conformance.hygiene import remove, run_tag, scan_leftovers
 
     profile = settings.load_profile()
     auth = settings.auth_provider(profile)
     redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
     client = Client(str(settings.target_url), redactor=redactor, limits=http_limits(settings))
     try:
-        found = find_leftovers(client, auth, profile, settings.run_id)
+        found, incomplete = scan_leftovers(client, auth, profile, settings.run_id)
         records = remove(client, auth, found)
     except ToolError as exc:
         sys.stderr.write(f"klanten-conformance cleanup: {redactor.text(str(exc))}\n")
@@ -112,6 +112,8 @@ def remove_leftovers(settings: Settings) -> int:
     left = [r for r in records if not r.ok]
     sys.stdout.write(
         f"{len(found)} record(s) tagged '{run_tag(settings.run_id)}', {len(records) - len(left)} removed, "
-        f"{len(left)} left\n"
+        f"{len(left)} left" + (" among the pages read" if incomplete else "") + "\n"
     )
-    return int(ExitCode.TARGET_OR_TOOL_ERROR if left else ExitCode.CONFORMANT)
+    if incomplete:
+        sys.stderr.write(f"klanten-conformance cleanup: incomplete: {incomplete}\n")
+    return int(ExitCode.TARGET_OR_TOOL_ERROR if left or incomplete else ExitCode.CONFORMANT)

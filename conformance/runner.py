@@ -268,7 +268,11 @@ class ScenarioRunner:
                 try:
                     method, path = self._target(step.cleanup, self._resolver(scope))
                 except UndefinedVariable:
-                    return captured  # nothing identifies what to delete; reported by the capture check
+                    # Created, but nothing identifies what to delete: counted and reported as left.
+                    sent = reply.response.request
+                    what = f"{step.name}: {sent.method} {sent.url.path} answered {reply.status}"
+                    state.cleanups.append(_Pending(what, "", ""))
+                    return captured
                 state.cleanups.append(_Pending(f"{step.name}: {method} {path}", method, path))
         return captured
 
@@ -345,7 +349,16 @@ class ScenarioRunner:
                 )
 
     def _cleanup(self, state: _State, result: ScenarioResult) -> None:
+        redactor = self.ctx.client.redactor
         for pending in reversed(state.cleanups):
+            # A captured value may echo a credential into the path (and so into this label).
+            pending = dataclasses.replace(pending, description=redactor.text(pending.description))
+            if not pending.method:  # a creation whose answer gave no address: nothing can be sent
+                reason = "created, but the answer gave no address to delete it by (left on the target)"
+                result.cleanups.append(
+                    CleanupRecord(pending.description, None, False, reason, unaddressed=True)
+                )
+                continue
             headers = self.ctx.auth.headers(AuthMode.DEFAULT)
             try:
                 reply, exchange = self.ctx.client.send(
@@ -358,7 +371,9 @@ class ScenarioRunner:
                 url = pending.path
                 if not url.startswith(("http://", "https://")):
                     url = f"{self.ctx.client.root_url}/{url.lstrip('/')}"
-                result.cleanups.append(CleanupRecord(pending.description, None, False, str(exc), url=url))
+                result.cleanups.append(
+                    CleanupRecord(pending.description, None, False, str(exc), url=redactor.url(url))
+                )
                 continue
             result.exchanges.append(exchange)
             ok = reply.status in CLEANUP_OK

@@ -7,12 +7,10 @@ recorder, and tears the server down at the end. The plugin holds one per pytest 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -22,7 +20,7 @@ from conformance.client import Client, HttpLimits
 from conformance.config import Settings
 from conformance.contract import ContractValidator
 from conformance.errors import ConfigError, TargetError
-from conformance.evidence import Redactor
+from conformance.evidence import Redactor, split_userinfo, userinfo_secrets
 from conformance.generators import IdentifierGenerator
 from conformance.preflight import PreflightResult, run_preflight, skipped
 from conformance.profiles import Profile
@@ -51,12 +49,14 @@ def resolve_spec(
     if not spec:
         return profile.spec_path
     if spec.startswith(("http://", "https://")):
+        url, userinfo = split_userinfo(spec)  # never sent (no Basic auth unasked), never printed
+        redactor = Redactor.for_secrets(userinfo_secrets(userinfo))
         try:
             with (limits or HttpLimits()).http_client(follow_redirects=True) as http:
-                response = http.get(spec)
+                response = http.get(url)
                 response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise TargetError(f"cannot download the contract {spec}: {exc}") from exc
+            raise TargetError(redactor.text(f"cannot download the contract {url}: {exc}")) from exc
         download_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(response.content).hexdigest()[:12]
         path = download_dir / f"contract-{digest}.yaml"
@@ -66,16 +66,6 @@ def resolve_spec(
     if not path.is_file():
         raise ConfigError(f"contract file not found: {spec}")
     return path
-
-
-def _userinfo(url: str) -> list[str]:
-    """``user:password`` of a target URL (and each part): secrets like any other credential."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return []
-    info = unquote(parts.netloc.rsplit("@", 1)[0])
-    basic = base64.b64encode(info.encode()).decode()  # httpx sends user info as Basic auth
-    return [info, basic, *info.split(":", 1)]
 
 
 @dataclass
@@ -129,7 +119,7 @@ class RunContext:
         limits = http_limits(settings)
         try:
             auth = settings.auth_provider(profile)
-            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets(), *_userinfo(target)])
+            redactor = Redactor.for_secrets([*settings.secrets(), *auth.secrets()])
             spec_path = resolve_spec(settings.spec, profile, settings.report_dir / "contract", limits)
             contract = ContractValidator.for_profile(spec_path, target, redactor, profile)
         except BaseException:

@@ -44,6 +44,7 @@ class ResourceTracker:
 
     target_url: str
     _created: dict[str, str] = field(default_factory=dict)  # path -> absolute url to DELETE
+    unaddressed: list[str] = field(default_factory=list)  # 2xx creations that gave no address
     _gone: set[str] = field(default_factory=set)
     lost: list[str] = field(default_factory=list)  # units stopped hard: their in-flight creations unseen
 
@@ -85,9 +86,15 @@ class ResourceTracker:
             if isinstance(data.get("uuid"), str):
                 self._add(url.split("?", 1)[0].rstrip("/") + "/" + data["uuid"])
                 return
-            for value in data.values():
-                if isinstance(value, dict) and isinstance(value.get("url"), str):
-                    self._add(value["url"])
+            nested = [
+                v["url"] for v in data.values() if isinstance(v, dict) and isinstance(v.get("url"), str)
+            ]
+            for address in nested:
+                self._add(address)
+            if nested:
+                return
+        if status == 201:  # a 200 to a POST may be a query; a 201 created something
+            self.unaddressed.append(f"POST {urlsplit(url).path} answered {status} without an address")
 
     @property
     def created(self) -> list[str]:
@@ -102,7 +109,11 @@ class ResourceTracker:
 
     def cleanup(self, client: httpx.Client, redactor: Redactor) -> CleanupReport:
         """DELETE every pending resource; one retry round for failures (dependency order)."""
-        report = CleanupReport(created=len(self._created), deleted_during_fuzz=self.deleted_during_fuzz())
+        report = CleanupReport(
+            created=len(self._created),
+            deleted_during_fuzz=self.deleted_during_fuzz(),
+            unaddressed=list(self.unaddressed),
+        )
         failures: list[tuple[str, CleanupRecord]] = []
         for attempt in (1, 2):
             todo = self.pending() if attempt == 1 else [url for url, _ in failures]
@@ -149,6 +160,7 @@ class CleanupReport:
     deleted_during_fuzz: int = 0
     deleted_at_cleanup: int = 0
     failed: list[CleanupRecord] = field(default_factory=list)
+    unaddressed: list[str] = field(default_factory=list)  # created, left: nothing to delete them by
 
     @property
     def deleted(self) -> int:
@@ -161,4 +173,5 @@ class CleanupReport:
             "deleted_during_fuzz": self.deleted_during_fuzz,
             "deleted_at_cleanup": self.deleted_at_cleanup,
             "failed": [record.to_dict() for record in self.failed],
+            "unaddressed": list(self.unaddressed),
         }

@@ -158,7 +158,8 @@ class FuzzItem(pytest.Item):
             return
         allure.dynamic.title(f"fuzz {self.unit.name}")
         allure.dynamic.epic(allure_epic(get_context(self.config).profile))
-        allure.attach(
+        _attach_scrubbed(
+            self.config,
             json.dumps(
                 {
                     "unit": outcome.unit,
@@ -191,3 +192,8 @@ class FuzzItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int, str]:
         return self.path, 0, f"fuzz {self.unit.name}"
+
+
+def _attach_scrubbed(config: pytest.Config, text: str, **kwargs: Any) -> None:
+    """An Allure attachment, scrubbed by the run's redactor as it leaves the process."""
+    allure.attach(get_context(config).redactor.text(text), **kwargs)

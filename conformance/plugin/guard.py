@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conformance import interrupt
+from conformance import interrupt, netguard
 from conformance.config import Settings
 from conformance.errors import TargetError, ToolError
 from conformance.merge import merge, to_payload
@@ -71,6 +71,8 @@ class RunGuard:
             self.deadline = config.workerinput.get(WORKER_KEY, {}).get("deadline")  # type: ignore[attr-defined]
         elif settings.max_duration is not None:
             self.deadline = time.time() + settings.max_duration
+        # Requests in flight when the budget ends are cut there (a dripping target cannot outlast it).
+        netguard.set_run_end(None if self.deadline is None else self.deadline - time.time())
 
     # -- preflight ------------------------------------------------------------------------------
 
@@ -180,6 +182,7 @@ class RunGuard:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
         interrupt.reset()
+        netguard.set_run_end(None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:

@@ -137,9 +137,10 @@ class ScenarioItem(pytest.Item):
         # allure-pytest sets the description from this marker after setup (a dynamic call would be lost).
         self.add_marker(pytest.mark.allure_description("\n\n".join(texts)))
         for exchange in result.exchanges:
+            scrub = get_context(self.config).redactor.text
             allure.attach(
-                json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False),
-                name=f"{exchange.step}: {exchange.method} -> {exchange.status or exchange.error}",
+                scrub(json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False)),
+                name=scrub(f"{exchange.step}: {exchange.method} -> {exchange.status or exchange.error}"),
                 attachment_type=allure.attachment_type.JSON,
             )
 

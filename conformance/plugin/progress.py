@@ -33,6 +33,12 @@ from conformance.resources import data_root
 FUZZ_CASES_PROPERTY = "fuzz_cases"
 
 
+USERINFO_IGNORED = (
+    "note: the user info in --target-url is ignored (never sent, never printed); "
+    "for Basic auth give --auth-header 'Basic <base64 user:password>'"
+)
+
+
 @dataclass(frozen=True)
 class Label:
     """How one conformance item is shown: its group (a requirement id or ``fuzz``) and its name."""
@@ -122,6 +128,8 @@ class ConformanceReporter(TerminalReporter):  # type: ignore[misc]  # final for 
             else f"embedded reference ({settings.reference_variant})"
         )
         suite = f"klanten-conformance {__version__}: profile {settings.profile}, target {target}"
+        if settings.target_userinfo:
+            kept.insert(0, USERINFO_IGNORED)
         return [suite, *kept]
 
     def _label(self, nodeid: Any) -> Label | None:

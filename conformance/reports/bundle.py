@@ -5,7 +5,9 @@ the run record (every scenario result and contract finding the verdicts were dec
 contract, the requirement catalogues and scenario files used, the waiver file, the suite version,
 and ``manifest.json`` with a SHA-256 per file. ``verify_bundle`` checks every hash, then decides
 every requirement verdict again from the run record with the same function the run used
-(``report.requirement_verdicts``, then the waiver post-pass), and compares. The bundle is not
+(``report.requirement_verdicts``, then the waiver post-pass), and compares. It reads members in
+memory (a member path leaving the folder is refused) and judges with the *installed* suite's
+catalogues, naming every difference from the bundled ones (``reports/provenance``). The bundle is not
 signed: it proves internal consistency, not who made it.
 """
 
@@ -25,6 +27,7 @@ from typing import Any
 from conformance import __version__
 from conformance.catalogue import load_catalogues
 from conformance.report import REPORT_NAME, RunRecorder, judge
+from conformance.reports.provenance import installed_differences, unsafe_member
 from conformance.reports.waivers import apply_waivers, load_waivers
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import Verdict
@@ -119,19 +122,31 @@ def verify_bundle(path: Path) -> list[str]:
             return [*problems, f"{REPORT_NAME} or {RECORD_NAME} is missing: verdicts cannot be re-derived"]
         report = json.loads(archive.read(REPORT_NAME))
         record = json.loads(archive.read(RECORD_NAME))
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            for name in names:
-                if name.startswith(("catalogues/", "waivers/")):
-                    target = folder / name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(archive.read(name))
-            problems += _rederive(report, record, folder)
+        # Members are read in memory, never extracted; a path leaving the folder is refused outright.
+        problems += [
+            f"{name}: refused: its path leaves the bundle's folder"
+            for name in sorted(names)
+            if unsafe_member(name)
+        ]
+        members = {name: archive.read(name) for name in names if not unsafe_member(name)}
+    problems += installed_differences(
+        members,
+        suite_version=manifest.get("suite_version"),
+        profile=record["profile"],
+        catalogues=record["catalogues"],
+    )
+    waiver = next((data for name, data in sorted(members.items()) if name.startswith("waivers/")), None)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if waiver is not None:  # under a fixed name: the member's own name never becomes a path
+            (folder / "waivers").mkdir()
+            (folder / "waivers" / "waivers.yaml").write_bytes(waiver)
+        problems += _rederive(report, record, folder)
     return problems
 
 
 def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> list[str]:
-    catalogue = load_catalogues(record["catalogues"], folder=folder / "catalogues")
+    catalogue = load_catalogues(record["catalogues"])  # the installed suite's, never the bundle's
     derived = judge(catalogue, record["profile"], recorder_from(record), strict=bool(report.get("strict")))
     derived.update(scenarios=[dict(s) for s in record["scenarios"]], totals={})
     # The same post-pass as the run (with no waiver file it only recomputes the exit code).

@@ -37,9 +37,12 @@ def write_outputs(report: dict[str, Any], ctx: RunContext) -> dict[str, Path]:
     evidence = {s.scenario_id: [e.to_dict() for e in s.exchanges] for s in ctx.recorder.scenarios}
     html = render_html(report, ctx.catalogue, evidence, reproductions(ctx.recorder))
     record = run_record(ctx.recorder, profile=ctx.profile.name, catalogues=ctx.profile.catalogues)
-    (report_dir / RECORD_NAME).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    scrub = ctx.redactor.text  # the last pass where bytes leave the process (see ``write_report``)
+    (report_dir / RECORD_NAME).write_text(
+        scrub(json.dumps(record, indent=2, ensure_ascii=False)), encoding="utf-8"
+    )
     return {
-        "html": write_html(html, report_dir),
+        "html": write_html(scrub(html), report_dir),
         "badge": write_badge(report, report_dir),
     }
 

@@ -69,6 +69,7 @@ def load_waivers(path: Path) -> list[Waiver]:
     import jsonschema  # only runs with --waivers import it (70 ms)
     from jsonschema.exceptions import best_match
 
+    _dates_as_text(data)
     validator = jsonschema.Draft202012Validator(waiver_schema())
     problems = []
     for error in validator.iter_errors(data):
@@ -100,6 +101,16 @@ def load_waivers(path: Path) -> list[Waiver]:
             )
         )
     return waivers
+
+
+def _dates_as_text(data: Any) -> None:
+    """``expires: 2027-03-31`` unquoted is a YAML date: accept it as the ISO text it was written as."""
+    for entry in data if isinstance(data, list) else []:
+        value = entry.get("expires") if isinstance(entry, dict) else None
+        if isinstance(value, datetime.datetime):
+            entry["expires"] = value.date().isoformat()
+        elif isinstance(value, datetime.date):
+            entry["expires"] = value.isoformat()
 
 
 def apply_waivers(

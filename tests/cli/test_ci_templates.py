@@ -68,3 +68,20 @@ def test_gitlab_job_runs_uploads_and_summarises() -> None:
     assert job["artifacts"]["when"] == "always"
     for artefact in ("reports/report.html", "reports/conformance-bundle.zip", "reports/junit.xml"):
         assert artefact in job["artifacts"]["paths"]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in TEMPLATES])
+def test_templates_install_the_suite_from_its_source_not_from_pypi(name: str) -> None:
+    """Issue 22, item 18: `pip install klanten-conformance` names a package that is not published."""
+    text = (CI / name).read_text()
+    installs = [
+        line.strip()
+        for line in text.splitlines()
+        if "pip install" in line and not line.strip().startswith("#")
+    ]
+    assert installs, "the template installs nothing"
+    assert all('"$KLANTEN_SUITE_SOURCE"' in line for line in installs), installs
+    assert "KLANTEN_SUITE_SOURCE" in text.split("\n\n")[0] or text.index("KLANTEN_SUITE_SOURCE") < text.index(
+        "pip"
+    )
+    assert "git+https://" in text  # the comment says what to put there

@@ -8,6 +8,7 @@ else, so the tests reach the scenarios and fuzzing, not just the preflight.
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import socketserver
@@ -29,7 +30,11 @@ MODES = (
     "redirect-loop",
     "wrong-content-type",
     "silent-after-preflight",
+    "drip-headers",
+    "gzip-bomb",
 )
+BOMB_BYTES = 64 * 1024 * 1024  # what the gzip bomb expands to (it is sent as ~64 KB)
+_BOMB = gzip.compress(b"\0" * BOMB_BYTES, compresslevel=9)
 HUGE_BYTES = 100 * 1024 * 1024
 _LIST = json.dumps({"count": 0, "next": None, "previous": None, "results": []}).encode()
 
@@ -78,6 +83,13 @@ class _Handler(socketserver.BaseRequestHandler):
             )
             while not stop.wait(1.0):
                 conn.sendall(b" ")
+        elif mode == "drip-headers":  # every read succeeds, the headers never end
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+            while not stop.wait(3.0):
+                conn.sendall(b"a")
+        elif mode == "gzip-bomb":
+            extra = "Content-Encoding: gzip\r\n"
+            conn.sendall(_response("200 OK", "application/json", _BOMB, extra))
         elif mode == "500":
             body = json.dumps({"title": "Internal Server Error", "status": 500}).encode()
             conn.sendall(_response("500 Internal Server Error", "application/json", body))
