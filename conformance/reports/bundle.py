@@ -26,8 +26,6 @@ from conformance import __version__
 from conformance.catalogue import load_catalogues
 from conformance.report import REPORT_NAME, RunRecorder, judge
 from conformance.reports.waivers import apply_waivers, load_waivers
-from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import Verdict
 
 BUNDLE_NAME = "conformance-bundle.zip"
 RECORD_NAME = "run-record.json"
@@ -35,40 +33,13 @@ MANIFEST = "manifest.json"
 
 
 def run_record(recorder: RunRecorder, *, profile: str, catalogues: Iterable[str]) -> dict[str, Any]:
-    """What the verdicts were decided from, as data (scenario results, findings, checked ids)."""
-    return {
-        "profile": profile,
-        "catalogues": list(catalogues),
-        "scenarios": [s.to_dict() for s in sorted(recorder.scenarios, key=lambda s: s.scenario_id)],
-        "contract_findings": [f.to_dict() for f in recorder.contract_findings],
-        "contract_checked": sorted(recorder.contract_checked),
-        "contract_errors": dict(recorder.contract_errors),
-        "not_run": [
-            {"id": n.scenario_id, "verifies": list(n.verifies), "reason": n.reason} for n in recorder.not_run
-        ],
-        "scenarios_in_scope": recorder.scenarios_in_scope,
-        "sections": dict(recorder.sections),
-        "aborted": None if recorder.aborted is None else [recorder.aborted[0].value, recorder.aborted[1]],
-    }
+    """What the verdicts were decided from, as data: the recorder's one wire form (``to_dict``)."""
+    return {"profile": profile, "catalogues": list(catalogues), **recorder.to_dict()}
 
 
 def recorder_from(record: dict[str, Any]) -> RunRecorder:
-    """A recorder holding what ``record`` recorded (the inverse of ``run_record`` for judging)."""
-    recorder = RunRecorder()
-    for raw in record["scenarios"]:
-        recorder.scenarios.append(
-            ScenarioResult(raw["id"], list(raw["verifies"]), Verdict(raw["verdict"]), raw["message"])
-        )
-    recorder.contract_findings.extend(ContractFinding(**f) for f in record["contract_findings"])
-    recorder.contract_checked.update(record["contract_checked"])
-    recorder.contract_errors.update(record["contract_errors"])
-    for raw in record["not_run"]:
-        recorder.record_not_run(raw["id"], raw["verifies"], raw["reason"])
-    recorder.scenarios_in_scope = record["scenarios_in_scope"]
-    recorder.sections.update(record["sections"])
-    if record.get("aborted"):
-        recorder.aborted = (Verdict(record["aborted"][0]), record["aborted"][1])
-    return recorder
+    """A recorder holding what ``record`` recorded (the inverse of ``run_record``)."""
+    return RunRecorder.from_dict(record)
 
 
 @dataclass
