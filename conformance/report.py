@@ -459,6 +459,11 @@ def terminal_table(report: dict[str, Any]) -> str:
             f"PARTIAL RUN: {len(report['not_run'])} testable requirement(s) not run "
             f"({', '.join(report['not_run'])}); not a conformance verdict"
         )
+    missing_units = (report.get("inventory") or {}).get("missing") or []
+    if missing_units:
+        more = f" and {len(missing_units) - 5} more" if len(missing_units) > 5 else ""
+        lines.append(f"NOT RUN: {len(missing_units)} declared unit(s): {', '.join(missing_units[:5])}{more}")
+    lines.extend(f"INCIDENT: {incident}" for incident in report.get("incidents") or [])
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"
