@@ -324,7 +324,8 @@ class XdistController:
             # Its results never arrived: its units stay not-run (conformance.inventory), and what
             # it created cannot be counted, so the report says so instead of "0 leaked".
             worker = getattr(getattr(node, "gateway", None), "id", "?")
+            why = str(error).splitlines()[0] if str(error) else "no reason"
             ctx.recorder.record_incident(
-                f"xdist worker {worker} crashed ({str(error).splitlines()[0] if str(error) else 'no reason'}): "
+                f"xdist worker {worker} crashed ({why}): "
                 "its results were lost and it may have left data on the target"
             )
