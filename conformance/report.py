@@ -464,6 +464,9 @@ def terminal_table(report: dict[str, Any]) -> str:
         more = f" and {len(missing_units) - 5} more" if len(missing_units) > 5 else ""
         lines.append(f"NOT RUN: {len(missing_units)} declared unit(s): {', '.join(missing_units[:5])}{more}")
     lines.extend(f"INCIDENT: {incident}" for incident in report.get("incidents") or [])
+    claim = report.get("claim") or {}
+    if claim.get("reasons"):
+        lines.append(f"NOT A CONFORMANCE CLAIM ({claim['status']}): {'; '.join(claim['reasons'])}")
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"

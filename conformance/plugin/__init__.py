@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from conformance import inventory
+from conformance.claims import SECTION as CERTIFICATION
+from conformance.claims import apply_claim, certification_facts
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
@@ -188,6 +190,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         _record_not_run(state, ctx.recorder)
         _declare_inventory(session.config, ctx)
+        in_scope = ctx.recorder.scenarios_in_scope
+        ctx.recorder.record_section(
+            CERTIFICATION, certification_facts(ctx.settings, ctx.profile, ctx.spec_path)
+        )
         report = build_report(
             recorder=ctx.recorder,
             catalogue=ctx.catalogue,
@@ -203,6 +209,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.waivers is not None:
             today = datetime.datetime.now(datetime.UTC).date()
             apply_waivers(report, state.waivers, today=today, file=str(ctx.settings.waivers))
+        apply_claim(report, ctx.recorder.sections.get(CERTIFICATION), scenarios_in_scope=in_scope)
         write_report(report, ctx.recorder, ctx.settings.report_dir)
         write_outputs(report, ctx)
         state.report = report

@@ -24,6 +24,8 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalogue import load_catalogues
+from conformance.claims import SECTION as CERTIFICATION
+from conformance.claims import apply_claim
 from conformance.report import REPORT_NAME, RunRecorder, judge
 from conformance.reports.waivers import apply_waivers, load_waivers
 
@@ -110,6 +112,9 @@ def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> l
     waivers = load_waivers(waiver_files[0]) if waiver_files else []
     day = datetime.date.fromisoformat(str(report["finished_at"])[:10])
     derived = apply_waivers(derived, waivers, today=day)
+    apply_claim(
+        derived, record["sections"].get(CERTIFICATION), scenarios_in_scope=record["scenarios_in_scope"]
+    )
     problems = []
     reported = {r["id"]: r["verdict"] for r in report["requirements"]}
     for row in derived["requirements"]:
