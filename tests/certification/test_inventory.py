@@ -114,10 +114,10 @@ def test_a_scenario_that_never_reached_the_recorder_is_not_run_and_the_run_parti
     assert _all_ran_but(set()).missing_units() == []
 
 
-def _cli_run(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+def _cli_run(tmp_path: Path, *args: str, command: str = "run") -> tuple[int, dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
     proc = subprocess.run(
-        [*CLI, "run", "--report-dir", str(tmp_path / "reports"), *args],
+        [*CLI, command, "--report-dir", str(tmp_path / "reports"), *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
