@@ -22,6 +22,7 @@ from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
 from conformance.fuzz.formats import hinted
+from conformance.fuzz.refusals import without_method_refusals
 from conformance.fuzz.unicode import prime_utf8_table
 
 # Titles schemathesis gives errors that mean "the target did not answer".
@@ -194,7 +195,8 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | No
         )
     for checks in recorder.checks.values():
         run.operation_checks.setdefault(operation, set()).update(str(node.name) for node in checks)
-    run.failures.extend(failures_from_recorder(recorder, phase))
+    # A 405/501 to an undeclared method is a refusal, not a finding (conformance.fuzz.refusals).
+    run.failures.extend(without_method_refusals(failures_from_recorder(recorder, phase), recorder))
 
 
 def _as_error(title: str, message: str, label: str) -> ToolError | None:

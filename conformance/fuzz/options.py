@@ -41,7 +41,8 @@ CHECK_REQUIREMENTS_ALL: dict[str, str] = {
 REFUSAL_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 405, 406, 409, 415, 422)
 
 DEFAULT_STATEFUL_STEPS = 6
-READ_ONLY_PROBES: tuple[str, ...] = ("head", "options")  # the only unexpected-method probes of --read-only
+# --read-only's only unexpected-method probe (schemathesis cannot probe with HEAD).
+READ_ONLY_PROBES: tuple[str, ...] = ("OPTIONS",)
 
 # PUT/PATCH of one resource (a path parameter): no coverage phase unless --fuzz-coverage-updates.
 SKIP_UPDATE_COVERAGE: dict[str, Any] = {
@@ -77,7 +78,7 @@ class FuzzOptions:
     # generated identifier, so a server that looks the resource up first answers each with 404.
     coverage_updates: bool = False
     # --read-only: the coverage phase's probes of methods an operation does not declare are limited
-    # to HEAD and OPTIONS (schemathesis' default also sends POST, PUT, PATCH, DELETE inside GET units).
+    # to OPTIONS (schemathesis' default also sends POST, PUT, PATCH, DELETE inside GET units).
     read_only: bool = False
 
     def __post_init__(self) -> None:

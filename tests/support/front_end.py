@@ -5,12 +5,13 @@ module's default answer, 501 Not Implemented (RFC 9110 §15.6.2), as from many r
 logs every request it receives (method and path) before anything else. With ``max_writes`` it
 behaves like a rate-limiting gateway: while that many writes are in flight, further writes get 429
 with ``Retry-After: 0``; ``hold_writes`` keeps each forwarded write open until that many are in
-flight (or a second has passed), so a parallel set really overlaps at the gateway.
+flight (or a second has passed) and 0.2 s more, so a parallel set really overlaps at the gateway.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,8 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 server.in_flight += 1
                 server.lock.notify_all()
-                if server.hold_writes:
+                if server.hold_writes and self.command == "POST":
                     server.lock.wait_for(lambda: server.in_flight >= server.max_writes, timeout=1.0)
+            if server.hold_writes and self.command == "POST":
+                time.sleep(0.2)  # a busy upstream: the rest of a parallel set arrives meanwhile
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
             response = server.client.request(
