@@ -277,10 +277,21 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
                     run.add_error(error, str(event.label) if event.related_to_operation else None)
             elif isinstance(event, events.FatalError):
                 run.add_error(ToolError(f"schemathesis crashed: {event.exception!r}"))
+                run.lost_in_flight = True  # scenarios in flight never finish: their creations unseen
             elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
                 raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.MAX_TIME:
                 run.stopped_by_timer = True
+    except (ToolError, Exception) as exc:  # not KeyboardInterrupt: a Ctrl-C still stops the run
+        # What was collected before the error stays (its creations are tracked and deleted); what
+        # was in flight is unseen, so the cleanup account says data may be left.
+        error = (
+            exc
+            if isinstance(exc, ToolError)
+            else ToolError(f"schemathesis stopped: {type(exc).__name__}: {exc}")
+        )
+        run.add_error(error)
+        run.lost_in_flight = True
     finally:
         timer.cancel()
         for pending in hard:
