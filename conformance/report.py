@@ -253,7 +253,7 @@ def requirement_verdicts(
 def _unless_dropped(row: RequirementVerdict, profile: str, units: list[Unit]) -> RequirementVerdict:
     """A requirement with a unit of the declared inventory that did not run is no pass (nor
     not-applicable): ``not-run``, naming the units, whatever dropped them (conformance.inventory)."""
-    if row.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE, Verdict.NOT_RUN):
+    if row.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE):  # a not-run keeps its own reason
         return row
     dropped = [u.id for u in units if row.requirement.id in u.requirements]
     if not dropped or not row.requirement.applicable_to(profile):

@@ -7,10 +7,6 @@ rate-limit writes with 429 like a gateway.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,37 +14,12 @@ import pytest
 
 from conformance.fuzz.refusals import is_method_refusal
 from conformance.reference.server import ReferenceServer
+from tests.certification.test_inventory import _cli_run
 from tests.support.front_end import WRITES, front_end
 
-CLI = [sys.executable, "-m", "conformance"]
 
-
-def _run(tmp_path: Path, url: str, token: str, *args: str) -> tuple[int, dict[str, Any], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLANTEN_CONFORMANCE_")}
-    proc = subprocess.run(
-        [
-            *CLI,
-            "run",
-            "--target-url",
-            url,
-            "--token",
-            token,
-            "--report-dir",
-            str(tmp_path / "reports"),
-            *args,
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-        check=False,
-    )
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout[-3000:] + proc.stderr[-3000:]
-    path = tmp_path / "reports" / "conformance-report.json"
-    assert path.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text(encoding="utf-8"))
-    return proc.returncode, report, proc.stdout
+def _run(tmp_path: Path, url: str, token: str, *args: str) -> tuple[int, dict[str, Any]]:
+    return _cli_run(tmp_path, "--target-url", url, "--token", token, *args)
 
 
 def _verdict(report: dict[str, Any], requirement: str) -> str:
@@ -68,7 +39,7 @@ def test_501_from_a_front_end_to_unknown_methods_fails_nothing(
 ) -> None:
     with ReferenceServer() as server, front_end(server.root_url) as gateway:
         fuzz = ("--fuzz-phases", "coverage", "--fuzz-budget", "1", "--seed", "3")
-        _code, report, _out = _run(
+        _code, report = _run(
             tmp_path,
             gateway.url_for(server.root_url),
             server.token,
@@ -89,7 +60,7 @@ def test_501_from_a_front_end_to_unknown_methods_fails_nothing(
 def test_read_only_sends_no_writing_request(tmp_path: Path, parallel: tuple[str, ...]) -> None:
     with ReferenceServer() as server, front_end(server.root_url) as logger:
         fuzz = ("--fuzz-phases", "examples,coverage", "--fuzz-budget", "1", "--seed", "3")
-        _code, report, _out = _run(
+        _code, report = _run(
             tmp_path,
             logger.url_for(server.root_url),
             server.token,
@@ -107,7 +78,7 @@ def test_read_only_sends_no_writing_request(tmp_path: Path, parallel: tuple[str,
 
 def test_a_gateway_throttling_the_race_makes_it_inconclusive_not_failed(tmp_path: Path) -> None:
     with ReferenceServer() as server, front_end(server.root_url, max_writes=4, hold_writes=True) as gateway:
-        code, report, _out = _run(
+        code, report = _run(
             tmp_path, gateway.url_for(server.root_url), server.token, "--no-fuzz", "--", "-k", "race"
         )
         throttled = gateway.throttled

@@ -126,8 +126,9 @@ def _cli_run(tmp_path: Path, *args: str, command: str = "run") -> tuple[int, dic
         check=False,
     )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((tmp_path / "reports" / "conformance-report.json").read_text(encoding="utf-8"))
-    return proc.returncode, report
+    path = tmp_path / "reports" / "conformance-report.json"
+    assert path.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.returncode, json.loads(path.read_text(encoding="utf-8"))
 
 
 def _verdict(report: dict[str, Any], requirement: str) -> str:
