@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.config import Settings
+from conformance.errors import ToolError
 from conformance.fuzz.options import PHASES, parse_phases
 from conformance.inventory import operation_labels
 from conformance.profiles import Profile
@@ -53,13 +54,21 @@ def certification_facts(settings: Settings, profile: Profile, spec_path: Path) -
         },
         "fuzz": {
             "enabled": settings.fuzz,
-            "phases": list(parse_phases(settings.fuzz_phases)),
+            "phases": _phases(settings.fuzz_phases),
             "budget": settings.fuzz_budget,
             "max_time_s": settings.fuzz_max_time,
             "sources": {name: settings.sources.get(name, "default") for name in _FUZZ_KNOBS},
         },
         "floor": FUZZ_FLOOR,
     }
+
+
+def _phases(text: str) -> list[str]:
+    """The phases named (an unparsable list names none: below the floor, never a crash at the end)."""
+    try:
+        return list(parse_phases(text))
+    except ToolError:
+        return []
 
 
 def _reduced(fuzz: dict[str, Any]) -> list[str]:
