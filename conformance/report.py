@@ -105,7 +105,8 @@ class RunRecorder:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything the recorder holds as JSON-safe data: the one form xdist (``merge``) and the
-        bundle's run record both use. ``tests/certification/test_recorder_wire.py`` fails on a field left out."""
+        bundle's run record both use (``tests/certification/test_recorder_wire.py`` fails on a field
+        left out)."""
         with self._lock:
             return {
                 "started_at": self.started_at,
