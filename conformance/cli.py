@@ -21,12 +21,15 @@ from conformance.errors import ConfigError, ScenarioFormatError, TargetError, To
 from conformance.verdicts import ExitCode
 
 EXIT_CODES_HELP = """exit codes:
-  0    conformant: every applicable, testable requirement was run and passed
+  0    conformant: a certification-grade run (whole inventory, published contract,
+       fuzzing at the floor, no waiver) where every applicable requirement passed
   1    non-conformant: at least one requirement failed
   2    usage or scenario-format error (nothing was judged)
   3    target or tool error: nothing failed, but something could not be evaluated
   4    inconclusive or partial: nothing failed or errored, but a precondition was unmet
-       or a testable MUST requirement was not run (-k, --no-fuzz)
+       or a declared unit was not run (-k, --ignore, -n, budget, --no-fuzz, --read-only)
+  5    no finding, but not a conformance claim: contract only, custom contract,
+       reduced fuzzing, or active waivers (the report's claim says which)
   130  interrupted
 """
 

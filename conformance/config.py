@@ -256,6 +256,9 @@ class Settings:
     read_only: bool = False
     # User info found in target_url (stripped from it): never sent, only redacted.
     target_userinfo: str | None = field(default=None, repr=False)
+    # Where each explicitly set option came from ("cli", "env", "file", "command default"); an
+    # option absent here has its built-in default. The report says where the fuzz knobs came from.
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)
@@ -361,15 +364,22 @@ def resolve(
     if unknown:
         raise ConfigError(f"unknown setting(s) in [tool.{PYPROJECT_TABLE}]: {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for option in OPTIONS:
         if cli.get(option.name) is not None:
             values[option.name] = _convert(option, cli[option.name], f"option {option.cli_flag}")
+            sources[option.name] = "cli"
         elif env.get(option.env):
             values[option.name] = _convert(option, env[option.env], f"environment {option.env}")
+            sources[option.name] = f"env {option.env}"
         elif file.get(option.name) is not None:
             values[option.name] = _convert(option, file[option.name], "configuration file")
+            sources[option.name] = "file"
     for name, value in (defaults or {}).items():
-        values.setdefault(name, value)
+        if name not in values:
+            values[name] = value
+            sources[name] = "command default"
+    values["sources"] = sources
     if values.get("target_url"):
         url, userinfo = split_userinfo(str(values["target_url"]).rstrip("/"))
         values["target_url"] = url

@@ -22,7 +22,10 @@ from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.evidence import Redactor
 from conformance.hygiene import data_account
+from conformance.inventory import Unit, fuzz_ran, missing
+from conformance.inventory import summary as inventory_summary
 from conformance.profiles import Tagging
+from conformance.recording import scenario_from_dict, scenario_to_dict
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import ExitCode, Verdict, exit_code_for, verdict_for_exit, worst
 
@@ -49,6 +52,11 @@ class RunRecorder:
     redactor: Redactor = field(default_factory=Redactor, repr=False)  # the run's: sections are scrubbed
     # Set when the run was stopped before judging (failed preflight): every requirement gets it.
     aborted: tuple[Verdict, str] | None = None
+    # The profile's declared inventory (conformance.inventory) and the ids of units that ran beyond
+    # scenarios and fuzz units (those are read from their results): the denominator of "pass".
+    expected_units: list[Unit] = field(default_factory=list)
+    units_ran: set[str] = field(default_factory=set)
+    incidents: list[str] = field(default_factory=list)  # a crashed xdist worker, data possibly left
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_scenario(self, result: ScenarioResult) -> None:
@@ -78,12 +86,75 @@ class RunRecorder:
         with self._lock:
             self.sections[name] = self.redactor.value(data)
 
+    def record_ran(self, unit_id: str) -> None:
+        """An inventory unit of a registered kind ran whole (scenarios and fuzz units need not call it)."""
+        with self._lock:
+            self.units_ran.add(unit_id)
+
+    def record_incident(self, text: str) -> None:
+        """Something the report must say although no verdict carries it (a worker crashed)."""
+        with self._lock:
+            self.incidents.append(self.redactor.text(text))
+
+    def ran_ids(self) -> set[str]:
+        """Ids of the inventory units this run ran: scenarios with a result, whole fuzz units, others."""
+        return {s.scenario_id for s in self.scenarios} | fuzz_ran(self.sections.get("fuzz")) | self.units_ran
+
+    def missing_units(self) -> list[Unit]:
+        return missing(self.expected_units, self.ran_ids())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the recorder holds as JSON-safe data: the one form xdist (``merge``) and the
+        bundle's run record both use (``tests/certification/test_recorder_wire.py`` fails on a field
+        left out)."""
+        with self._lock:
+            return {
+                "started_at": self.started_at,
+                "scenarios": [scenario_to_dict(s) for s in sorted(self.scenarios, key=_scenario_key)],
+                "contract_findings": [f.to_dict() for f in self.contract_findings],
+                "contract_checked": sorted(self.contract_checked),
+                "contract_errors": dict(self.contract_errors),
+                "not_run": [n.to_dict() for n in self.not_run],
+                "scenarios_in_scope": self.scenarios_in_scope,
+                "sections": dict(self.sections),
+                "aborted": None if self.aborted is None else [self.aborted[0].value, self.aborted[1]],
+                "expected_units": [u.to_dict() for u in self.expected_units],
+                "units_ran": sorted(self.units_ran),
+                "incidents": list(self.incidents),
+            }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], redactor: Redactor | None = None) -> RunRecorder:
+        """The inverse of ``to_dict``. A scenario's own findings stay in ``contract_findings`` only once."""
+        recorder = cls(redactor=redactor or Redactor())
+        recorder.started_at = data["started_at"]
+        recorder.scenarios = [scenario_from_dict(s) for s in data["scenarios"]]
+        recorder.contract_findings = [ContractFinding(**f) for f in data["contract_findings"]]
+        recorder.contract_checked = set(data["contract_checked"])
+        recorder.contract_errors = dict(data["contract_errors"])
+        recorder.not_run = [NotRun(n["id"], tuple(n["verifies"]), n["reason"]) for n in data["not_run"]]
+        recorder.scenarios_in_scope = bool(data["scenarios_in_scope"])
+        recorder.sections = dict(data["sections"])
+        if data.get("aborted"):
+            recorder.aborted = (Verdict(data["aborted"][0]), data["aborted"][1])
+        recorder.expected_units = [Unit.from_dict(u) for u in data["expected_units"]]
+        recorder.units_ran = set(data["units_ran"])
+        recorder.incidents = list(data["incidents"])
+        return recorder
+
+
+def _scenario_key(result: ScenarioResult) -> str:
+    return result.scenario_id
+
 
 @dataclass(frozen=True)
 class NotRun:
     scenario_id: str
     verifies: tuple[str, ...]
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.scenario_id, "verifies": list(self.verifies), "reason": self.reason}
 
 
 NOT_RUN_REASON = "testable requirement not run in this run"
@@ -176,6 +247,24 @@ def requirement_verdicts(
     catalogue: Catalogue, profile: str, recorder: RunRecorder
 ) -> list[RequirementVerdict]:
     """One verdict per catalogued requirement, in catalogue order."""
+    dropped = recorder.missing_units()
+    return [_unless_dropped(row, profile, dropped) for row in _verdicts(catalogue, profile, recorder)]
+
+
+def _unless_dropped(row: RequirementVerdict, profile: str, units: list[Unit]) -> RequirementVerdict:
+    """A requirement with a unit of the declared inventory that did not run is no pass (nor
+    not-applicable): ``not-run``, naming the units, whatever dropped them (conformance.inventory)."""
+    if row.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE):  # a not-run keeps its own reason
+        return row
+    dropped = [u.id for u in units if row.requirement.id in u.requirements]
+    if not dropped or not row.requirement.applicable_to(profile):
+        return row
+    more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+    reason = f"{NOT_RUN_REASON}: declared unit(s) did not run: {', '.join(dropped[:3])}{more}"
+    return RequirementVerdict(row.requirement, Verdict.NOT_RUN, row.scenarios, reason)
+
+
+def _verdicts(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> list[RequirementVerdict]:
     out = []
     for requirement in catalogue.requirements:
         ids = tuple(s.scenario_id for s in recorder.scenarios if requirement.id in s.verifies)
@@ -250,13 +339,16 @@ def judge(
     rows = requirement_verdicts(catalogue, profile, recorder)
     not_run = not_run_ids(rows, recorder)
     levels = {r.requirement.id: r.requirement.level for r in rows}
-    partial = any(levels[rid] == "MUST" for rid in not_run)
+    dropped = recorder.missing_units()
+    # A declared unit that did not run makes the run partial whatever its requirements' levels.
+    partial = any(levels[rid] == "MUST" for rid in not_run) or bool(dropped)
     report: dict[str, Any] = {
         "requirements": [r.to_dict(strict) for r in rows],
         "strict": strict,
         "aborted": recorder.aborted is not None,
         "partial": partial,
         "not_run": not_run,
+        "inventory": inventory_summary(recorder.expected_units, dropped),
     }
     report["exit_code"] = int(exit_code_of(report))
     return report
@@ -301,6 +393,8 @@ def build_report(
         "aborted": judged["aborted"],
         "partial": judged["partial"],
         "not_run": judged["not_run"],
+        "inventory": judged["inventory"],
+        "incidents": list(recorder.incidents),
         "requirements": judged["requirements"],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
@@ -371,6 +465,14 @@ def terminal_table(report: dict[str, Any]) -> str:
             f"PARTIAL RUN: {len(report['not_run'])} testable requirement(s) not run "
             f"({', '.join(report['not_run'])}); not a conformance verdict"
         )
+    missing_units = (report.get("inventory") or {}).get("missing") or []
+    if missing_units:
+        more = f" and {len(missing_units) - 5} more" if len(missing_units) > 5 else ""
+        lines.append(f"NOT RUN: {len(missing_units)} declared unit(s): {', '.join(missing_units[:5])}{more}")
+    lines.extend(f"INCIDENT: {incident}" for incident in report.get("incidents") or [])
+    claim = report.get("claim") or {}
+    if claim.get("reasons"):
+        lines.append(f"NOT A CONFORMANCE CLAIM ({claim['status']}): {'; '.join(claim['reasons'])}")
     cleanup = report["cleanup"]
     lines.append(
         f"cleanup (scenarios): {cleanup['succeeded']}/{cleanup['attempted']} removed"

@@ -74,7 +74,7 @@ def run_suite(settings: Settings, extra: list[str], *, scenarios: bool) -> int:
     report_path = settings.report_dir / REPORT_NAME
     report_path.unlink(missing_ok=True)  # never read a stale report from an earlier run
     observer = _Observer()
-    preset = PresetSettings(settings)
+    preset = PresetSettings(settings, scenarios=scenarios)
     code = pytest.main(args, plugins=[observer, preset])
     if observer.interrupted:
         return int(ExitCode.INTERRUPTED)

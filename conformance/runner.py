@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from conformance import checks, interrupt, jsonpath
+from conformance import checks, interrupt, jsonpath, throttle
 from conformance.auth import AuthMode, AuthProvider
 from conformance.client import Client, Reply
 from conformance.contract import ContractValidator
@@ -216,6 +216,17 @@ class ScenarioRunner:
             return
         resolve = self._resolver(state.variables)
         reply, exchange = self._send(step, step.request, resolve)
+        accepted = () if step.expect is None else _as_statuses(_render_expect(step.expect, resolve).status)
+        if throttle.is_throttled(reply.status, accepted):  # no decision yet: once more, as told
+            self._record(scenario, reply, exchange, None, result)
+            time.sleep(throttle.retry_after([reply]))
+            reply, exchange = self._send(step, step.request, resolve)
+            if throttle.is_throttled(reply.status, accepted):
+                self._record(scenario, reply, exchange, None, result)
+                raise PreconditionUnmet(
+                    f"step {step.name!r} answered {reply.status} twice (throttled or unavailable), so "
+                    "the target never decided and the rule cannot be judged"
+                )
         self._record(scenario, reply, exchange, step.expect, result)
         captured = self._capture(step, reply, state)
         expect = None if step.expect is None else _render_expect(step.expect, self._resolver(state.variables))
@@ -278,8 +289,78 @@ class ScenarioRunner:
 
     def _run_parallel(self, scenario: Scenario, step: Step, state: _State, result: ScenarioResult) -> None:
         count = int(step.parallel or 0)
-        barrier = threading.Barrier(count)
         resolve = self._resolver(state.variables)
+        outcomes, problem = self._fire(step, count, resolve)
+        first_success = self._keep(scenario, step, outcomes, state, result)
+        expect = None if step.expect_each is None else _render_expect(step.expect_each, resolve)
+        accepted = () if expect is None else _as_statuses(expect.status)
+        throttled = [
+            i for i, (reply, _) in enumerate(outcomes) if throttle.is_throttled(reply.status, accepted)
+        ]
+        if throttled and problem is None:  # the gateway held some back: send those once more, as told
+            time.sleep(throttle.retry_after(outcomes[i][0] for i in throttled))
+            again, problem = self._fire(step, len(throttled), resolve)
+            first_success = first_success or self._keep(scenario, step, again, state, result)
+            for index, outcome in zip(throttled, again, strict=False):
+                outcomes[index] = outcome
+        if problem is not None:
+            raise problem
+        state.variables.update(first_success or {})
+        resolve = self._resolver(state.variables)
+        expect = None if step.expect_each is None else _render_expect(step.expect_each, resolve)
+        unknown = [reply for reply, _ in outcomes if throttle.is_throttled(reply.status, accepted)]
+        decided = [
+            (i, r) for i, (r, _) in enumerate(outcomes) if not throttle.is_throttled(r.status, accepted)
+        ]
+        for _, reply in decided:
+            self._judge_transport(step, step.request, reply, expect)
+        try:
+            for index, reply in decided:
+                try:
+                    verify(expect, reply)
+                except ConformanceFailure as exc:
+                    exc.message = f"response {index + 1} of {count}: {exc.message}"
+                    raise
+            statuses = [reply.status for _, reply in decided]
+            open_bounds = False
+            for assertion in step.counts:
+                rendered = _render_count(assertion, resolve)
+                if throttle.undecided(rendered, _as_statuses(rendered.status), statuses, len(unknown)):
+                    open_bounds = True
+                else:
+                    counts_hold(rendered, statuses)
+        except ConformanceFailure as exc:
+            exc.step = step.name
+            raise
+        if unknown and (open_bounds or not step.counts):
+            raise PreconditionUnmet(
+                f"step {step.name!r}: {len(unknown)} of {count} requests were answered "
+                f"{'/'.join(str(s) for s in sorted({r.status for r in unknown}))} twice (throttled or "
+                "unavailable), so the target never decided them and the rule cannot be judged"
+            )
+
+    def _keep(
+        self,
+        scenario: Scenario,
+        step: Step,
+        outcomes: list[tuple[Reply, Exchange]],
+        state: _State,
+        result: ScenarioResult,
+    ) -> dict[str, Any] | None:
+        """Record a parallel set's exchanges and register their cleanups; the first success's captures."""
+        first_success: dict[str, Any] | None = None
+        for reply, exchange in outcomes:
+            self._record(scenario, reply, exchange, step.expect_each, result)
+            captured = self._capture(step, reply, state, into={})
+            if first_success is None and 200 <= reply.status < 300:
+                first_success = captured
+        return first_success
+
+    def _fire(
+        self, step: Step, count: int, resolve: Callable[[str], Any]
+    ) -> tuple[list[tuple[Reply, Exchange]], BaseException | None]:
+        """Send ``count`` copies of the step's request at once; the replies and the first problem."""
+        barrier = threading.Barrier(count)
 
         def one(_: int) -> tuple[Reply, Exchange]:
             with contextlib.suppress(threading.BrokenBarrierError):
@@ -300,32 +381,7 @@ class ScenarioRunner:
                 outcomes.append(future.result())
             except BaseException as exc:  # keep the rest: their cleanups must still be registered
                 problem = problem or exc
-        first_success: dict[str, Any] | None = None
-        for reply, exchange in outcomes:
-            self._record(scenario, reply, exchange, step.expect_each, result)
-            captured = self._capture(step, reply, state, into={})
-            if first_success is None and 200 <= reply.status < 300:
-                first_success = captured
-        if problem is not None:
-            raise problem
-        state.variables.update(first_success or {})
-        resolve = self._resolver(state.variables)
-        expect = None if step.expect_each is None else _render_expect(step.expect_each, resolve)
-        for reply, _ in outcomes:
-            self._judge_transport(step, step.request, reply, expect)
-        try:
-            for index, (reply, _) in enumerate(outcomes):
-                try:
-                    verify(expect, reply)
-                except ConformanceFailure as exc:
-                    exc.message = f"response {index + 1} of {count}: {exc.message}"
-                    raise
-            statuses = [reply.status for reply, _ in outcomes]
-            for assertion in step.counts:
-                counts_hold(_render_count(assertion, resolve), statuses)
-        except ConformanceFailure as exc:
-            exc.step = step.name
-            raise
+        return outcomes, problem
 
     def _judge_transport(self, step: Step, request: RequestSpec, reply: Reply, expect: Expect | None) -> None:
         """An unexpected refusal of the run's own credentials, or a 404 on a declared collection,

@@ -49,6 +49,9 @@ class ExitCode(enum.IntEnum):
     USAGE_OR_FORMAT = 2
     TARGET_OR_TOOL_ERROR = 3
     INCONCLUSIVE = 4
+    # Nothing failed, errored or went unrun, but the run cannot claim "conformant": a contract-only
+    # run, a custom contract, fuzzing below the floor, or active waivers (conformance.claims).
+    QUALIFIED = 5
     INTERRUPTED = 130
 
 

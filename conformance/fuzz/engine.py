@@ -22,6 +22,7 @@ from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
 from conformance.fuzz.findings import RawFailure, failures_from_recorder
 from conformance.fuzz.formats import hinted
+from conformance.fuzz.refusals import without_method_refusals
 from conformance.fuzz.unicode import prime_utf8_table
 
 # Titles schemathesis gives errors that mean "the target did not answer".
@@ -194,7 +195,8 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | No
         )
     for checks in recorder.checks.values():
         run.operation_checks.setdefault(operation, set()).update(str(node.name) for node in checks)
-    run.failures.extend(failures_from_recorder(recorder, phase))
+    # A 405/501 to an undeclared method is a refusal, not a finding (conformance.fuzz.refusals).
+    run.failures.extend(without_method_refusals(failures_from_recorder(recorder, phase), recorder))
 
 
 def _as_error(title: str, message: str, label: str) -> ToolError | None:
@@ -275,10 +277,21 @@ def execute(schema: Any, *, time_left: float) -> EngineRun:
                     run.add_error(error, str(event.label) if event.related_to_operation else None)
             elif isinstance(event, events.FatalError):
                 run.add_error(ToolError(f"schemathesis crashed: {event.exception!r}"))
+                run.lost_in_flight = True  # scenarios in flight never finish: their creations unseen
             elif isinstance(event, events.Interrupted) and not run.stopped_by_timer:
                 raise KeyboardInterrupt  # a real Ctrl-C the engine caught: stop the whole run
             elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.MAX_TIME:
                 run.stopped_by_timer = True
+    except (ToolError, Exception) as exc:  # not KeyboardInterrupt: a Ctrl-C still stops the run
+        # What was collected before the error stays (its creations are tracked and deleted); what
+        # was in flight is unseen, so the cleanup account says data may be left.
+        error = (
+            exc
+            if isinstance(exc, ToolError)
+            else ToolError(f"schemathesis stopped: {type(exc).__name__}: {exc}")
+        )
+        run.add_error(error)
+        run.lost_in_flight = True
     finally:
         timer.cancel()
         for pending in hard:

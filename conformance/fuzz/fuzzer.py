@@ -337,6 +337,10 @@ class FuzzSession:
                 run = engine.execute(schema, time_left=left)
         except ToolError as exc:
             return self.redactor.exception(exc)
+        if run.lost_in_flight and not run.stopped_by_timer:  # an engine error, not the budget
+            self.tracker.lost.append(
+                f"engine run stopped by an error ({run.errors[0] if run.errors else '?'})"
+            )
         for exchange in run.exchanges:
             self.tracker.observe(
                 exchange.method,
@@ -381,7 +385,7 @@ class FuzzSession:
         if run.stopped_by_timer:
             outcome.cut_short = True
             self._cut_reason = f"fuzz_max_time of {self.options.max_time:g}s exhausted during {unit}"
-        if run.lost_in_flight:
+        if run.lost_in_flight and run.stopped_by_timer:  # an engine error's loss: see _execute
             self.tracker.lost.append(unit)
         if run.errors:
             outcome.error = self.redactor.exception(run.errors[0])

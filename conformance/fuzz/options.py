@@ -41,6 +41,8 @@ CHECK_REQUIREMENTS_ALL: dict[str, str] = {
 REFUSAL_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 405, 406, 409, 415, 422)
 
 DEFAULT_STATEFUL_STEPS = 6
+# --read-only's only unexpected-method probe (schemathesis cannot probe with HEAD).
+READ_ONLY_PROBES: tuple[str, ...] = ("OPTIONS",)
 
 # PUT/PATCH of one resource (a path parameter): no coverage phase unless --fuzz-coverage-updates.
 SKIP_UPDATE_COVERAGE: dict[str, Any] = {
@@ -75,6 +77,9 @@ class FuzzOptions:
     # The coverage phase on PUT/PATCH of one resource: thousands of body variations, all sent to a
     # generated identifier, so a server that looks the resource up first answers each with 404.
     coverage_updates: bool = False
+    # --read-only: the coverage phase's probes of methods an operation does not declare are limited
+    # to OPTIONS (schemathesis' default also sends POST, PUT, PATCH, DELETE inside GET units).
+    read_only: bool = False
 
     def __post_init__(self) -> None:
         if self.budget < 1:
@@ -95,6 +100,7 @@ class FuzzOptions:
             connect_timeout=settings.connect_timeout,
             operation_ids=settings.load_profile().operations,
             coverage_updates=settings.fuzz_coverage_updates,
+            read_only=settings.read_only,
         )
 
     @property
@@ -113,6 +119,8 @@ class FuzzOptions:
         enabled: dict[str, dict[str, Any]] = {name: {"enabled": name in phases} for name in PHASES}
         enabled["examples"].update(no_drift)
         enabled["coverage"].update(no_drift)
+        if self.read_only:
+            enabled["coverage"]["unexpected-methods"] = list(READ_ONLY_PROBES)
         enabled["fuzzing"].update({**no_drift, "error-feedback": {"enabled": False}})
         enabled["stateful"].update(
             {

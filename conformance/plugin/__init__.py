@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from conformance import inventory
+from conformance.claims import SECTION as CERTIFICATION
+from conformance.claims import apply_claim, certification_facts
 from conformance.config import OPTIONS, Settings, read_pyproject, resolve
 from conformance.errors import ToolError
 from conformance.loader import SCENARIO_SUFFIX
@@ -35,6 +38,7 @@ from conformance.reports.junit import mark_waived
 from conformance.reports.outputs import bundle_run, write_outputs
 from conformance.reports.terminal import colour_table
 from conformance.reports.waivers import apply_waivers, load_waivers, waiver_lines
+from conformance.session import RunContext
 
 _DEST = "klanten_conformance_"
 
@@ -42,8 +46,18 @@ _DEST = "klanten_conformance_"
 class PresetSettings:
     """Registered by the CLI to hand already-resolved settings to the plugin (no secrets in argv)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, scenarios: bool = True) -> None:
         self.settings = settings
+        self.scenarios = scenarios  # False for ``klanten-conformance fuzz``: a contract-only run
+
+
+def _scenarios_in_scope(config: pytest.Config) -> bool:
+    """Whether the command's scope has scenarios: ``run`` and plain pytest do, ``fuzz`` does not.
+    Never inferred from what was collected: ``--ignore-glob='*.scenario.yaml'`` drops, not scopes."""
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, PresetSettings):
+            return plugin.scenarios
+    return True
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -148,8 +162,20 @@ def _record_not_run(state: PluginState, recorder: RunRecorder) -> None:
     for item in state.scenario_items:
         if item.result is None and not any(item is other for other, _ in state.not_run):
             recorder.record_not_run(item.scenario.id, item.scenario.verifies, "not executed")
-    # A run that collected no scenario at all is contract-only (``klanten-conformance fuzz``).
-    recorder.scenarios_in_scope = bool(state.scenario_items or state.not_run or recorder.scenarios)
+
+
+def _declare_inventory(config: pytest.Config, ctx: RunContext) -> None:
+    """The denominator: the profile's declared units (conformance.inventory), not pytest's items."""
+    ctx.recorder.scenarios_in_scope = _scenarios_in_scope(config)
+    ctx.recorder.expected_units = inventory.expected(
+        inventory.Inputs(
+            profile=ctx.profile,
+            catalogue=ctx.catalogue,
+            spec_path=ctx.spec_path,
+            scenarios=ctx.recorder.scenarios_in_scope,
+            fuzz=True,  # contract fuzzing is always part of a conformance claim (--no-fuzz: partial)
+        )
+    )
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own teardown (fuzz cleanup, also after Ctrl-C)
@@ -163,6 +189,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     try:
         _record_not_run(state, ctx.recorder)
+        _declare_inventory(session.config, ctx)
+        in_scope = ctx.recorder.scenarios_in_scope
+        ctx.recorder.record_section(
+            CERTIFICATION, certification_facts(ctx.settings, ctx.profile, ctx.spec_path)
+        )
         report = build_report(
             recorder=ctx.recorder,
             catalogue=ctx.catalogue,
@@ -178,6 +209,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.waivers is not None:
             today = datetime.datetime.now(datetime.UTC).date()
             apply_waivers(report, state.waivers, today=today, file=str(ctx.settings.waivers))
+        apply_claim(report, ctx.recorder.sections.get(CERTIFICATION), scenarios_in_scope=in_scope)
         write_report(report, ctx.recorder, ctx.settings.report_dir)
         write_outputs(report, ctx)
         state.report = report

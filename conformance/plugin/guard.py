@@ -323,3 +323,12 @@ class XdistController:
         ctx = self.guard.state.context_
         if payload and ctx is not None:
             merge(ctx.recorder, payload)
+        elif ctx is not None and error is not None:
+            # Its results never arrived: its units stay not-run (conformance.inventory), and what
+            # it created cannot be counted, so the report says so instead of "0 leaked".
+            worker = getattr(getattr(node, "gateway", None), "id", "?")
+            why = str(error).splitlines()[0] if str(error) else "no reason"
+            ctx.recorder.record_incident(
+                f"xdist worker {worker} crashed ({why}): "
+                "its results were lost and it may have left data on the target"
+            )

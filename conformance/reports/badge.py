@@ -15,11 +15,16 @@ _OUTCOMES = {
     ExitCode.NON_CONFORMANT: ("non-conformant", "#c62828"),
     ExitCode.TARGET_OR_TOOL_ERROR: ("error", "#ef6c00"),
     ExitCode.INCONCLUSIVE: ("inconclusive", "#f9a825"),
+    ExitCode.QUALIFIED: ("not certification-grade", "#0277bd"),
 }
 
 
-def outcome(exit_code: int) -> str:
-    """The overall verdict word of a run's exit code (``conformant``, ``non-conformant``, …)."""
+def outcome(exit_code: int, report: dict[str, Any] | None = None) -> str:
+    """The overall verdict of a run: its claim (``conformant`` only from a certification-grade run,
+    else e.g. ``custom contract``, see conformance.claims), or the word of its exit code."""
+    status = ((report or {}).get("claim") or {}).get("status")
+    if status:
+        return str(status)
     try:
         return _OUTCOMES[ExitCode(exit_code)][0]
     except (KeyError, ValueError):
@@ -32,7 +37,8 @@ def _width(text: str) -> int:
 
 def render_badge(report: dict[str, Any]) -> str:
     """An SVG badge: ``<profile> | <verdict> <date>``."""
-    verdict, colour = _OUTCOMES.get(ExitCode(report["exit_code"]), ("unknown", "#777"))
+    colour = _OUTCOMES.get(ExitCode(report["exit_code"]), ("unknown", "#777"))[1]
+    verdict = outcome(report["exit_code"], report)
     left = str(report["profile"])
     right = f"{verdict} {str(report['finished_at'])[:10]}"
     lw, rw = _width(left), _width(right)

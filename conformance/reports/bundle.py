@@ -26,11 +26,11 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalogue import load_catalogues
+from conformance.claims import SECTION as CERTIFICATION
+from conformance.claims import apply_claim
 from conformance.report import REPORT_NAME, RunRecorder, judge
 from conformance.reports.provenance import installed_differences, unsafe_member
 from conformance.reports.waivers import apply_waivers, load_waivers
-from conformance.results import ContractFinding, ScenarioResult
-from conformance.verdicts import Verdict
 
 BUNDLE_NAME = "conformance-bundle.zip"
 RECORD_NAME = "run-record.json"
@@ -38,40 +38,13 @@ MANIFEST = "manifest.json"
 
 
 def run_record(recorder: RunRecorder, *, profile: str, catalogues: Iterable[str]) -> dict[str, Any]:
-    """What the verdicts were decided from, as data (scenario results, findings, checked ids)."""
-    return {
-        "profile": profile,
-        "catalogues": list(catalogues),
-        "scenarios": [s.to_dict() for s in sorted(recorder.scenarios, key=lambda s: s.scenario_id)],
-        "contract_findings": [f.to_dict() for f in recorder.contract_findings],
-        "contract_checked": sorted(recorder.contract_checked),
-        "contract_errors": dict(recorder.contract_errors),
-        "not_run": [
-            {"id": n.scenario_id, "verifies": list(n.verifies), "reason": n.reason} for n in recorder.not_run
-        ],
-        "scenarios_in_scope": recorder.scenarios_in_scope,
-        "sections": dict(recorder.sections),
-        "aborted": None if recorder.aborted is None else [recorder.aborted[0].value, recorder.aborted[1]],
-    }
+    """What the verdicts were decided from, as data: the recorder's one wire form (``to_dict``)."""
+    return {"profile": profile, "catalogues": list(catalogues), **recorder.to_dict()}
 
 
 def recorder_from(record: dict[str, Any]) -> RunRecorder:
-    """A recorder holding what ``record`` recorded (the inverse of ``run_record`` for judging)."""
-    recorder = RunRecorder()
-    for raw in record["scenarios"]:
-        recorder.scenarios.append(
-            ScenarioResult(raw["id"], list(raw["verifies"]), Verdict(raw["verdict"]), raw["message"])
-        )
-    recorder.contract_findings.extend(ContractFinding(**f) for f in record["contract_findings"])
-    recorder.contract_checked.update(record["contract_checked"])
-    recorder.contract_errors.update(record["contract_errors"])
-    for raw in record["not_run"]:
-        recorder.record_not_run(raw["id"], raw["verifies"], raw["reason"])
-    recorder.scenarios_in_scope = record["scenarios_in_scope"]
-    recorder.sections.update(record["sections"])
-    if record.get("aborted"):
-        recorder.aborted = (Verdict(record["aborted"][0]), record["aborted"][1])
-    return recorder
+    """A recorder holding what ``record`` recorded (the inverse of ``run_record``)."""
+    return RunRecorder.from_dict(record)
 
 
 @dataclass
@@ -154,6 +127,9 @@ def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> l
     waivers = load_waivers(waiver_files[0]) if waiver_files else []
     day = datetime.date.fromisoformat(str(report["finished_at"])[:10])
     derived = apply_waivers(derived, waivers, today=day)
+    apply_claim(
+        derived, record["sections"].get(CERTIFICATION), scenarios_in_scope=record["scenarios_in_scope"]
+    )
     problems = []
     reported = {r["id"]: r["verdict"] for r in report["requirements"]}
     for row in derived["requirements"]:

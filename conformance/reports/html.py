@@ -67,6 +67,7 @@ def _header(report: dict[str, Any]) -> str:
         ("scenarios", ", ".join(f"{n} {v}" for v, n in sorted(report["totals"]["scenarios"].items()))),
         ("contract findings", report["totals"]["contract_findings"]),
         ("exit code", report["exit_code"]),
+        ("claim", (report.get("claim") or {}).get("status", "-")),
     ]
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     return f'<section id="header"><dl class="h">{rows}</dl></section>'

@@ -10,7 +10,7 @@ from conformance.reports.badge import outcome
 
 def markdown_summary(report: dict[str, Any]) -> str:
     """Verdict line, totals, the requirements that are not passing, waiver problems."""
-    verdict = outcome(report["exit_code"])
+    verdict = outcome(report["exit_code"], report)
     spec = report["spec"]
     lines = [
         f"## klanten-conformance: **{verdict}** ({report['profile']})",
@@ -33,6 +33,8 @@ def markdown_summary(report: dict[str, Any]) -> str:
             # Escaped: a job summary renders HTML, and a reason can quote what the target answered.
             reason = escape(row["reason"].splitlines()[0]).replace("|", "\\|") if row["reason"] else ""
             lines.append(f"| {row['id']} | {row['level']} | {row['verdict']} | {reason} |")
+    for reason in (report.get("claim") or {}).get("reasons", []):
+        lines.append(f"\n**Not a conformance claim:** {escape(reason)}")
     for problem in (report.get("waivers") or {}).get("problems", []):
         lines.append(f"\n**Fails the run:** {escape(problem)}")
     return "\n".join(lines) + "\n"

@@ -23,6 +23,40 @@ from conformance.verdicts import ExitCode, Verdict
 from conformance.yamlsafe import line_of, load_yaml
 
 _SCHEMA = Path(__file__).with_name("waivers.schema.json")
+MAX_WAIVER_YEARS = 1  # a waiver may expire at most one year after the run's date (docs/reports.md)
+
+
+def horizon(today: datetime.date) -> datetime.date:
+    """The latest expiry date a waiver may have on ``today``: the same day a year later."""
+    try:
+        return today.replace(year=today.year + MAX_WAIVER_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_WAIVER_YEARS, day=28)
+
+
+def _requirement_waiver(
+    waiver: Waiver, row: dict[str, Any], scenarios: dict[str, dict[str, Any]]
+) -> tuple[bool, str | None]:
+    """Apply a requirement waiver to its failed row: (matched, problem). It waives the row only when
+    every failing scenario is one it names, so a new failure of the requirement is never hidden."""
+    failing = [s for s in row["scenarios"] if scenarios.get(s, {}).get("verdict") == Verdict.FAIL.value]
+    if not failing:  # judged without scenarios (CONTRACT-*, by fuzzing): the requirement is the subject
+        row["verdict"] = Verdict.WAIVED.value
+        row["waiver"] = waiver.to_dict()
+        return True, None
+    if waiver.scenarios is None:
+        return True, (
+            f"waiver names no scenarios (add `scenarios: [{', '.join(failing)}]` for the failures it "
+            f"accepts): {waiver.describe()}"
+        )
+    covered = [s for s in failing if s in waiver.scenarios]
+    for name in covered:
+        scenarios[name]["verdict"] = Verdict.WAIVED.value
+        scenarios[name]["waiver"] = waiver.to_dict()
+    if len(covered) == len(failing):
+        row["verdict"] = Verdict.WAIVED.value
+        row["waiver"] = waiver.to_dict()
+    return bool(covered), None
 
 
 @dataclass(frozen=True)
@@ -35,6 +69,7 @@ class Waiver:
     requirement: str | None = None
     scenario: str | None = None
     line: int | None = None
+    scenarios: tuple[str, ...] | None = None  # with a requirement: the failing scenarios it covers
 
     @property
     def subject(self) -> str:
@@ -47,6 +82,7 @@ class Waiver:
         return {
             "requirement": self.requirement,
             "scenario": self.scenario,
+            "scenarios": None if self.scenarios is None else list(self.scenarios),
             "reason": self.reason,
             "ticket": self.ticket,
             "expires": self.expires.isoformat(),
@@ -98,6 +134,7 @@ def load_waivers(path: Path) -> list[Waiver]:
                 requirement=raw.get("requirement"),
                 scenario=raw.get("scenario"),
                 line=line,
+                scenarios=tuple(raw["scenarios"]) if "scenarios" in raw else None,
             )
         )
     return waivers
@@ -126,9 +163,13 @@ def apply_waivers(
     active: list[Waiver] = []
     expired: list[Waiver] = []
     stale: list[Waiver] = []
+    unnamed: list[str] = []
+    too_long = [w for w in waivers if w.expires > horizon(today)]
     for waiver in waivers:
         if waiver.expires < today:
             expired.append(waiver)
+            continue
+        if waiver in too_long:
             continue
         matched = False
         if waiver.scenario is not None:
@@ -140,9 +181,10 @@ def apply_waivers(
         else:
             row = rows.get(str(waiver.requirement))
             if row is not None and row["verdict"] == Verdict.FAIL.value:
-                row["verdict"] = Verdict.WAIVED.value
-                row["waiver"] = waiver.to_dict()
-                matched = True
+                matched, problem = _requirement_waiver(waiver, row, scenarios)
+                if problem is not None:
+                    unnamed.append(problem)
+                    continue
         (active if matched else stale).append(waiver)
     # A requirement failed only by waived scenarios is waived; any other failure keeps it failed.
     for row in rows.values():
@@ -158,6 +200,11 @@ def apply_waivers(
             row["verdict"] = Verdict.WAIVED.value
             row["waiver"] = next(s["waiver"] for s in related if "waiver" in s)
     problems = [f"waiver expired on {w.expires.isoformat()}: {w.describe()}" for w in expired]
+    problems += [
+        f"waiver expires after the one-year horizon ({horizon(today).isoformat()}): {w.describe()}"
+        for w in too_long
+    ]
+    problems += unnamed
     if report.get("aborted"):  # nothing was judged, so no waiver can be shown stale
         stale = []
     problems += [f"stale waiver (no failure matches it): {w.describe()}" for w in stale]

@@ -126,9 +126,10 @@ def test_max_duration_ends_cleanly_and_cleans_up(tmp_path: Path) -> None:
     proc = run_cli(
         "run", "--max-duration", "4", "--fuzz-budget", "1", "--report-dir", str(tmp_path / "r"), cwd=tmp_path
     )
-    assert proc.returncode in (0, 3, 4), proc.stdout[-3000:]
+    assert proc.returncode in (3, 4, 5), proc.stdout[-3000:]  # 5: nothing cut, fuzzing below the floor
     report = json.loads((tmp_path / "r" / "conformance-report.json").read_text())
-    units = report["sections"]["fuzz"]["units"]
+    fuzz = report["sections"].get("fuzz")  # absent when the budget was spent before fuzzing began
+    units = fuzz["units"] if fuzz else {"(fuzzing never started)": {"skipped": "budget", "cut_short": True}}
     cut = [name for name, unit in units.items() if unit["skipped"] or unit["cut_short"]]
     contract = {r["id"]: r["verdict"] for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
     if cut:  # no "pass" on the strength of the units that happened to finish in time

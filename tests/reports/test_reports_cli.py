@@ -19,6 +19,13 @@ from tests.cli.test_cli import _cli, _run
 
 REPORT_SCHEMA = json.loads(package_file("report.schema.json").read_text(encoding="utf-8"))
 R4 = "KLOK01-R4"
+R4_FAILING = (  # the scenarios dup-bsn-accepted fails; a requirement waiver names those it covers
+    "KI-R4-duplicate-bsn-nested",
+    "KI-R4-duplicate-bsn-patch-identificator",
+    "KI-R4-duplicate-bsn-patch-partij",
+    "KI-R4-duplicate-bsn-race",
+    "KI-R4-duplicate-bsn-sub-identificator",
+)
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 PAST = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 
@@ -64,7 +71,8 @@ def _report(tmp_path: Path) -> dict:  # type: ignore[type-arg]
 def test_waived_failure_does_not_fail_the_run(tmp_path: Path) -> None:
     waivers = _waivers(
         tmp_path,
-        f"- requirement: {R4}\n  reason: vendor fix pending\n  ticket: VEND-12\n  expires: '{FUTURE}'\n",
+        f"- requirement: {R4}\n  reason: vendor fix pending\n  ticket: VEND-12\n  expires: '{FUTURE}'\n"
+        f"  scenarios: [{', '.join(R4_FAILING)}]\n",
     )
     proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "dup-bsn-accepted", "--waivers", str(waivers))
     # Not failed (1): the only failure is waived. --no-fuzz leaves CONTRACT-* not run, so partial (4).
