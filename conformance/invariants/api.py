@@ -1,0 +1,225 @@
+"""Executes steps against the target and reads its state back with valid credentials.
+
+``Executor`` keeps the sequence's model (records it created, identifier values it used), sends
+each step with its credential form, and answers the questions invariants ask: who holds a value,
+what identifying data a record shows, whether a record exists. Two styles, named by the profile:
+``identificatoren`` (identifying data is a resource linked to its holder, Klantinteracties) and
+``subject`` (identifying data is a group inside the holder, the legacy Klanten API).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.client import Client, Reply
+from conformance.errors import TargetError
+from conformance.evidence import Exchange
+from conformance.generators import IdentifierGenerator
+from conformance.hygiene import run_tag
+from conformance.invariants.credentials import VALID, CredentialForms
+from conformance.invariants.spec import IdentifierKind, InvariantSpec, Route
+from conformance.invariants.steps import FRESH, Step
+
+
+@dataclass
+class Record:
+    role: str  # holder | identificator | zelfstandig | context
+    uuid: str
+    kind: str | None = None  # holder kind; identificator: identifier kind
+    zelfstandig: bool = False  # created without identifying data (KLOK01 R13 tracks it)
+    scope: str | None = None
+    value: str | None = None  # identificator: its value
+    alive: bool = True
+
+
+@dataclass
+class Holding:
+    """One identifier value shown on a holder: its kind, value and whether it is scoped."""
+
+    kind: str
+    value: str
+    scoped: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one step did, for the invariants to judge."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    status: int | None = None
+    values: set[tuple[str, str]] = field(default_factory=set)  # (identifier kind, value) sent or affected
+    fresh_values: set[tuple[str, str]] = field(default_factory=set)  # values no record held before
+    holders: set[str] = field(default_factory=set)  # holder uuids touched
+    zelfstandigen: set[str] = field(default_factory=set)
+    before: dict[str, list[tuple[str, str, bool]] | None] = field(default_factory=dict)  # holder views before
+    target_existed: str | None = None  # delete: the uuid it aimed at
+    zelfstandig_create: bool = False  # a create carrying no identifying data
+    reused_nnp: bool = False  # a write reusing a niet-natuurlijk-persoon value already held
+    request_values: set[str] = field(default_factory=set)  # strings the request itself carried
+    compare: tuple[Reply, Reply] | None = None  # read probes: (existing, missing)
+    secret_values: set[str] = field(default_factory=set)  # what a refused read must not disclose
+    ran: bool = True  # False when the step had nothing to act on
+
+
+class Executor:
+    """Runs steps of one sequence; see the module docstring."""
+
+    def __init__(
+        self,
+        spec: InvariantSpec,
+        client: Client,
+        forms: CredentialForms,
+        generators: IdentifierGenerator,
+        run_id: str,
+        scope_values: tuple[str, ...],
+    ) -> None:
+        self.spec = spec
+        self.client = client
+        self.forms = forms
+        self.gen = generators
+        self.run_id = run_id
+        self.scope_values = scope_values
+        self.records: list[Record] = []
+        self.values: dict[str, list[str]] = {name: [] for name in spec.identifiers}
+        self.exercised: set[tuple[str, str, str, str]] = set()  # (operation, method, form, identifier)
+        self.requests = 0
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def send(
+        self,
+        route: Route | None,
+        form: str,
+        *,
+        label: str,
+        uuid: str | None = None,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        method: str | None = None,
+        suffix: str = "",
+        identifier: str = "-",
+        out: Outcome | None = None,
+    ) -> Reply:
+        assert route is not None
+        verb = method or route.method
+        path = route.url(uuid) + suffix
+        self.exercised.add((route.operation, verb, form, identifier))
+        reply, exchange = self.client.send(
+            step=label,
+            method=verb,
+            path=path,
+            headers=self.forms.headers(form),
+            query=query,
+            json_body=body,
+            has_json=body is not None,
+        )
+        self.requests += 1
+        if out is not None:
+            out.exchanges.append(exchange)
+            out.status = reply.status
+        return reply
+
+    def get(self, route: Route | None, uuid: str, label: str) -> Any:
+        """The representation read with valid credentials; None when it does not exist."""
+        reply = self.send(route, VALID, label=label, uuid=uuid)
+        if reply.status in (404, 410):
+            return None
+        if reply.status != 200:
+            raise TargetError(f"reading {route.operation if route else '?'} {uuid} with valid credentials answered {reply.status}")
+        return reply.json()
+
+    # -- values and references ----------------------------------------------------------------
+    def value(self, kind: str, ref: int) -> str:
+        used = self.values[kind]
+        if ref == FRESH or not used:
+            value = self.gen.generate(self.spec.identifiers[kind].generator)
+            used.append(value)
+            return value
+        return used[ref % len(used)]
+
+    def live(self, role: str) -> list[Record]:
+        return [r for r in self.records if r.role == role and r.alive]
+
+    def pick(self, role: str, ref: int) -> Record | None:
+        live = self.live(role)
+        return live[ref % len(live)] if live else None
+
+    def created(self, role: str, reply: Reply, **kwargs: Any) -> Record | None:
+        if not 200 <= reply.status < 300:
+            return None
+        try:
+            body = reply.json()
+        except TargetError:
+            return None
+        uuid = _uuid_of(body)
+        if uuid is None:
+            return None
+        record = Record(role, uuid, **kwargs)
+        self.records.append(record)
+        return record
+
+    def adopt(self, role: str, uuid: str, **kwargs: Any) -> None:
+        """A record found by a lookup that the sequence did not know it created (cleaned up too)."""
+        if not any(r.uuid == uuid for r in self.records):
+            self.records.append(Record(role, uuid, **kwargs))
+
+    def holder_body(self, kind_index: int, scope_index: int) -> dict[str, Any]:
+        data = self.spec.holder.data
+        kinds = self.spec.holder_kinds
+        body: dict[str, Any] = copy.deepcopy(data.get("body") or {})
+        if data.get("tag_field"):
+            body[data["tag_field"]] = run_tag(self.run_id)[:40]
+        if self.spec.style == "identificatoren" and kinds:
+            body[data["kind_field"]] = kinds[kind_index % len(kinds)]
+        if self.spec.scope_field:
+            body[self.spec.scope_field] = self.scope_values[scope_index % len(self.scope_values)]
+        for name, length in (data.get("numbered") or {}).items():
+            body[name] = uuidlib.UUID(self.gen.uuid()).hex[:length]
+        return body
+
+    def cleanup(self) -> list[tuple[str, int | None]]:
+        """Delete every record of the sequence, newest first, with valid credentials."""
+        outcomes: list[tuple[str, int | None]] = []
+        routes = {
+            "holder": self.spec.holder.route("delete"),
+            "identificator": self.spec.identificator.route("delete") if self.spec.identificator else None,
+            "zelfstandig": self.spec.zelfstandig.route("delete") if self.spec.zelfstandig else None,
+            "context": self.spec.context.route("delete") if self.spec.context else None,
+        }
+        order = {"identificator": 0, "zelfstandig": 1, "holder": 2, "context": 3}
+        for record in sorted(reversed(self.records), key=lambda r: order.get(r.role, 9)):
+            route = routes.get(record.role)
+            if route is None or not record.alive:
+                continue
+            try:
+                reply = self.send(route, VALID, label=f"cleanup {record.role}", uuid=record.uuid)
+                outcomes.append((f"{route.url(record.uuid)}", reply.status))
+                record.alive = reply.status not in (204, 200, 202, 404, 410)
+            except TargetError as exc:
+                outcomes.append((f"{route.url(record.uuid)}: {exc}", None))
+        return outcomes
+
+    def run_concurrently(self, calls: list[Any]) -> list[Any]:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return list(pool.map(lambda call: call(), calls))
+
+    def kind(self, name: str) -> IdentifierKind:
+        return self.spec.identifiers[name]
+
+
+def _uuid_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("uuid"), str):
+        return str(body["uuid"])
+    url = body.get("url")
+    if isinstance(url, str) and url.rstrip("/"):
+        return url.rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+def step_label(index: int, step: Step) -> str:
+    return f"step {index + 1}: {step.describe()}"
