@@ -211,6 +211,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "invariants",
+        "Run the invariant layer (stateful property checks of KLOK01 over every route and credential "
+        "form) as part of `run` (default true).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
+    Option(
         "read_only",
         "Run only scenarios and fuzz operations that create nothing (for production-like targets).",
         convert=_bool,
@@ -253,6 +260,7 @@ class Settings:
     skip_preflight: bool = False
     max_duration: float | None = None
     read_only: bool = False
+    invariants: bool = True
 
     def load_profile(self) -> Profile:
         return load_profile(self.profile)

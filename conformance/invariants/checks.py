@@ -97,7 +97,8 @@ class Judge:
                 by_scope.setdefault(scope, []).append(holder)
             scoped = any(s for _, s in held.values())
             invariant = "INV-R4-bsn-unique-scoped" if scoped else "INV-R4-bsn-unique"
-            if self._tick(invariant):
+            self._tick("INV-R4-bsn-unique-scoped")  # every read back also shows scoped holdings
+            if self._tick("INV-R4-bsn-unique") and invariant in self.active:
                 for scope, same in by_scope.items():
                     if len(same) > 1:
                         where = f" (scope {scope})" if scope else ""
@@ -144,9 +145,9 @@ class Judge:
     def _r5(self, step: Step, out: Outcome) -> list[Violation]:
         """A refused write that reused a niet-natuurlijk-persoon value: the same write with a fresh
         value is the control; if that one is accepted, the refusal was for the reuse alone."""
-        if not out.reused_nnp or step.form != VALID or out.status is None or not 400 <= out.status < 500:
+        if not out.reused_nnp or step.form != VALID or out.status is None:
             return []
-        if not self._tick("INV-R5-nnp-not-refused"):
+        if not self._tick("INV-R5-nnp-not-refused") or not 400 <= out.status < 500:
             return []
         kinds = [k for k, _ in step.idents]
         if any(self.ex.kind(k).natuurlijk or self.ex.kind(k).scoped_under for k in kinds) or len(set(kinds)) < len(kinds):

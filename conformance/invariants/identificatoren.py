@@ -9,7 +9,6 @@ scoped (``scope``). A zelfstandige klant is also contact data without a holder (
 from __future__ import annotations
 
 import copy
-import uuid as uuidlib
 from typing import Any
 
 from conformance.invariants.api import Executor, Holding, Outcome
@@ -356,6 +355,3 @@ class IdentificatorActions:
         if data.get("tag_field"):
             body[data["tag_field"]] = current.get(data["tag_field"], "")
         return body
-
-    def missing_uuid(self) -> str:
-        return str(uuidlib.UUID(self.ex.gen.uuid()))

@@ -9,6 +9,7 @@ answer tells an unauthenticated caller which klanten exist.
 from __future__ import annotations
 
 import re
+import uuid as uuidlib
 from typing import Any
 
 from conformance.invariants.api import Executor, Outcome
@@ -51,7 +52,7 @@ def do_read(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) ->
     form = step.route if step.route in URL_FORMS else "documented"
     method = "HEAD" if form == "head" else None
     suffix = "/" if form == "slash" else ""
-    missing = actions.missing_uuid()
+    missing = str(uuidlib.UUID(ex.gen.uuid()))
     identifier = record.kind if record.kind in ex.spec.identifiers else "-"
     existing = ex.send(route, step.form, label=label, uuid=record.uuid, method=method, suffix=suffix, out=out, identifier=identifier)
     absent = ex.send(route, step.form, label=label + " (a uuid that does not exist)", uuid=missing, method=method, suffix=suffix, out=out, identifier=identifier)

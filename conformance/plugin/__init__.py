@@ -109,7 +109,14 @@ def _fuzz_spec(settings: Settings) -> Path | None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name.endswith(SCENARIO_SUFFIX):
         return ScenarioFile.from_parent(parent, path=file_path)
-    spec = get_state(parent.config).fuzz_spec
+    state = get_state(parent.config)
+    profile_source = state.settings.load_profile().source
+    if state.settings.invariants and profile_source is not None and file_path.resolve() == profile_source.resolve():
+        from conformance.plugin.invariant_items import InvariantFile
+
+        invariant_file: pytest.Collector = InvariantFile.from_parent(parent, path=file_path)
+        return invariant_file
+    spec = state.fuzz_spec
     if spec is not None and file_path.suffix in (".yaml", ".yml", ".json") and file_path.resolve() == spec:
         from conformance.plugin.fuzz_items import FuzzFile
 
