@@ -12,6 +12,6 @@ like scenarios. This package never imports pytest (``plugin/invariant_items.py``
 from __future__ import annotations
 
 from conformance.invariants.checks import INVARIANTS, Invariant
-from conformance.invariants.run import InvariantRun, InvariantOutcome
+from conformance.invariants.run import InvariantOutcome, InvariantRun
 
 __all__ = ["INVARIANTS", "Invariant", "InvariantOutcome", "InvariantRun"]

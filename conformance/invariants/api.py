@@ -128,7 +128,9 @@ class Executor:
         if reply.status in (404, 410):
             return None
         if reply.status != 200:
-            raise TargetError(f"reading {route.operation if route else '?'} {uuid} with valid credentials answered {reply.status}")
+            raise TargetError(
+                f"reading {route.operation if route else '?'} {uuid} with valid credentials answered {reply.status}"
+            )
         return reply.json()
 
     # -- values and references ----------------------------------------------------------------

@@ -28,15 +28,69 @@ class Invariant:
 
 
 INVARIANTS: tuple[Invariant, ...] = (
-    Invariant("INV-R4-bsn-unique", "KLOK01-R4", "No natuurlijk-persoon identifier (BSN) is held by more than one klant in one gemeente (unscoped).", "write", "C1 (MUST part), C5"),
-    Invariant("INV-R4-bsn-unique-scoped", "KLOK01-R4", "Also a BSN scoped under another identificator (subIdentificatorVan) is held by one klant only.", "write", "C1 (contested: scoped BSN on a contactpersoon)"),
-    Invariant("INV-R5-nnp-not-refused", "KLOK01-R5", "A klant is never refused only because another klant holds the same niet-natuurlijk-persoon identifier.", "write", "C2 (contested on klantinteracties-v1: unscoped KvK/RSIN)"),
-    Invariant("INV-R6-np-or-nnp", "KLOK01-R6", "No klant holds natuurlijk- and niet-natuurlijk-persoon identifying data together, or first one and then the other.", "write", "C7 (core uncontested; scoped BSN contested)"),
-    Invariant("INV-R9-zelfstandig-stored", "KLOK01-R9", "A klant without identifying data, sent with a well-formed body, is stored.", "write", "C3 (a zelfstandige partij is INFO in the new model; a partij-less betrokkene is MUST)"),
-    Invariant("INV-R13-stays-zelfstandig", "KLOK01-R13", "A klant created without identifying data never shows identifying data, by any route.", "write", "C4 (contested: later text requires attaching)"),
-    Invariant("INV-R7-no-unauthenticated-registration", "KLOK01-R7", "A request without valid credentials stores, changes or removes no identifying data.", "write", "C6 (assurance level untestable)"),
-    Invariant("INV-R8-no-disclosure", "KLOK01-R8", "An answer to a request without valid credentials contains no identifying value or record uuid it was not sent.", "read", "C6"),
-    Invariant("INV-R8-existence-hidden", "KLOK01-R8", "Without valid credentials, a record or identifier that exists gets the same answer as one that does not.", "read", "C6"),
+    Invariant(
+        "INV-R4-bsn-unique",
+        "KLOK01-R4",
+        "No natuurlijk-persoon identifier (BSN) is held by more than one klant in one gemeente (unscoped).",
+        "write",
+        "C1 (MUST part), C5",
+    ),
+    Invariant(
+        "INV-R4-bsn-unique-scoped",
+        "KLOK01-R4",
+        "Also a BSN scoped under another identificator (subIdentificatorVan) is held by one klant only.",
+        "write",
+        "C1 (contested: scoped BSN on a contactpersoon)",
+    ),
+    Invariant(
+        "INV-R5-nnp-not-refused",
+        "KLOK01-R5",
+        "A klant is never refused only because another klant holds the same niet-natuurlijk-persoon identifier.",
+        "write",
+        "C2 (contested on klantinteracties-v1: unscoped KvK/RSIN)",
+    ),
+    Invariant(
+        "INV-R6-np-or-nnp",
+        "KLOK01-R6",
+        "No klant holds natuurlijk- and niet-natuurlijk-persoon identifying data together, or first one and then the other.",
+        "write",
+        "C7 (core uncontested; scoped BSN contested)",
+    ),
+    Invariant(
+        "INV-R9-zelfstandig-stored",
+        "KLOK01-R9",
+        "A klant without identifying data, sent with a well-formed body, is stored.",
+        "write",
+        "C3 (a zelfstandige partij is INFO in the new model; a partij-less betrokkene is MUST)",
+    ),
+    Invariant(
+        "INV-R13-stays-zelfstandig",
+        "KLOK01-R13",
+        "A klant created without identifying data never shows identifying data, by any route.",
+        "write",
+        "C4 (contested: later text requires attaching)",
+    ),
+    Invariant(
+        "INV-R7-no-unauthenticated-registration",
+        "KLOK01-R7",
+        "A request without valid credentials stores, changes or removes no identifying data.",
+        "write",
+        "C6 (assurance level untestable)",
+    ),
+    Invariant(
+        "INV-R8-no-disclosure",
+        "KLOK01-R8",
+        "An answer to a request without valid credentials contains no identifying value or record uuid it was not sent.",
+        "read",
+        "C6",
+    ),
+    Invariant(
+        "INV-R8-existence-hidden",
+        "KLOK01-R8",
+        "Without valid credentials, a record or identifier that exists gets the same answer as one that does not.",
+        "read",
+        "C6",
+    ),
 )
 BY_ID = {i.id: i for i in INVARIANTS}
 
@@ -102,7 +156,12 @@ class Judge:
                 for scope, same in by_scope.items():
                     if len(same) > 1:
                         where = f" (scope {scope})" if scope else ""
-                        found.append(Violation(invariant, f"{kind} {value} is held by {len(same)} klanten{where}: {', '.join(sorted(same))}"))
+                        found.append(
+                            Violation(
+                                invariant,
+                                f"{kind} {value} is held by {len(same)} klanten{where}: {', '.join(sorted(same))}",
+                            )
+                        )
         return found
 
     def _holders(self, holders: set[str]) -> list[Violation]:
@@ -115,11 +174,21 @@ class Judge:
             natural = [k for k in kinds if k in self.ex.spec.identifiers and self.ex.kind(k).natuurlijk]
             other = [k for k in kinds if k not in natural]
             if self._tick("INV-R6-np-or-nnp") and natural and other:
-                found.append(Violation("INV-R6-np-or-nnp", f"klant {holder} holds {', '.join(sorted(set(kinds)))} at once (or changed its kind)"))
+                found.append(
+                    Violation(
+                        "INV-R6-np-or-nnp",
+                        f"klant {holder} holds {', '.join(sorted(set(kinds)))} at once (or changed its kind)",
+                    )
+                )
             record = next((r for r in self.ex.records if r.uuid == holder and r.role == "holder"), None)
             if record is not None and record.zelfstandig and self._tick("INV-R13-stays-zelfstandig") and view:
                 shown = ", ".join(f"{h.kind} {h.value}" for h in view)
-                found.append(Violation("INV-R13-stays-zelfstandig", f"klant {holder}, created without identifying data, now shows {shown}"))
+                found.append(
+                    Violation(
+                        "INV-R13-stays-zelfstandig",
+                        f"klant {holder}, created without identifying data, now shows {shown}",
+                    )
+                )
         return found
 
     def _zelfstandigen(self, out: Outcome) -> list[Violation]:
@@ -130,7 +199,12 @@ class Judge:
                 continue
             exists, link = self.actions.link_of(record)
             if exists and link:
-                found.append(Violation("INV-R13-stays-zelfstandig", f"contact data {record}, stored without a klant, is now linked to klant {link}"))
+                found.append(
+                    Violation(
+                        "INV-R13-stays-zelfstandig",
+                        f"contact data {record}, stored without a klant, is now linked to klant {link}",
+                    )
+                )
         return found
 
     def _r9(self, step: Step, out: Outcome) -> list[Violation]:
@@ -139,7 +213,12 @@ class Judge:
         if not self._tick("INV-R9-zelfstandig-stored"):
             return []
         if 400 <= out.status < 500 and out.status != 429:
-            return [Violation("INV-R9-zelfstandig-stored", f"{step.action}: a klant without identifying data was refused with {out.status}")]
+            return [
+                Violation(
+                    "INV-R9-zelfstandig-stored",
+                    f"{step.action}: a klant without identifying data was refused with {out.status}",
+                )
+            ]
         return []
 
     def _r5(self, step: Step, out: Outcome) -> list[Violation]:
@@ -150,13 +229,31 @@ class Judge:
         if not self._tick("INV-R5-nnp-not-refused") or not 400 <= out.status < 500:
             return []
         kinds = [k for k, _ in step.idents]
-        if any(self.ex.kind(k).natuurlijk or self.ex.kind(k).scoped_under for k in kinds) or len(set(kinds)) < len(kinds):
+        if any(self.ex.kind(k).natuurlijk or self.ex.kind(k).scoped_under for k in kinds) or len(
+            set(kinds)
+        ) < len(kinds):
             return []  # a BSN, a scoped vestiging or one kind twice in the same write may be the reason
-        control = Step(step.action, VALID, step.kind, tuple((k, FRESH) for k, _ in step.idents), step.target, step.other, step.route, step.scoped, step.scope, step.orphan)
+        control = Step(
+            step.action,
+            VALID,
+            step.kind,
+            tuple((k, FRESH) for k, _ in step.idents),
+            step.target,
+            step.other,
+            step.route,
+            step.scoped,
+            step.scope,
+            step.orphan,
+        )
         again = self.actions.perform(control, "control: the same write with a fresh value")
         out.exchanges += again.exchanges
         if again.status is not None and 200 <= again.status < 300:
-            return [Violation("INV-R5-nnp-not-refused", f"{step.action} was refused ({out.status}) while the same write with a fresh value was accepted ({again.status})")]
+            return [
+                Violation(
+                    "INV-R5-nnp-not-refused",
+                    f"{step.action} was refused ({out.status}) while the same write with a fresh value was accepted ({again.status})",
+                )
+            ]
         return []
 
     def _r7(self, step: Step, out: Outcome) -> list[Violation]:
@@ -166,24 +263,41 @@ class Judge:
         for kind, value in sorted(out.fresh_values):
             held = self.actions.holders_of(kind, value)
             if held:
-                found.append(Violation("INV-R7-no-unauthenticated-registration", f"{step.action} with credentials '{step.form}' answered {out.status}, and {kind} {value} is now held by {', '.join(sorted(held))}"))
+                found.append(
+                    Violation(
+                        "INV-R7-no-unauthenticated-registration",
+                        f"{step.action} with credentials '{step.form}' answered {out.status}, and {kind} {value} is now held by {', '.join(sorted(held))}",
+                    )
+                )
         for holder, before in sorted(out.before.items()):
             after = self.actions.view_tuple(holder)
             if before is not None and after != before:
-                found.append(Violation("INV-R7-no-unauthenticated-registration", f"{step.action} with credentials '{step.form}' answered {out.status}, and klant {holder}'s identifying data changed from {before} to {after or 'gone'}"))
+                found.append(
+                    Violation(
+                        "INV-R7-no-unauthenticated-registration",
+                        f"{step.action} with credentials '{step.form}' answered {out.status}, and klant {holder}'s identifying data changed from {before} to {after or 'gone'}",
+                    )
+                )
         return found
 
     # -- disclosure -----------------------------------------------------------------------------
     def _disclosure(self, out: Outcome) -> list[Violation]:
         if not self._tick("INV-R8-no-disclosure"):
             return []
-        secrets = {v for used in self.ex.values.values() for v in used} | {r.uuid for r in self.ex.records if r.role != "context"}
+        secrets = {v for used in self.ex.values.values() for v in used} | {
+            r.uuid for r in self.ex.records if r.role != "context"
+        }
         secrets -= out.request_values
         for exchange in out.exchanges[-1:]:
             sent = exchange.url + repr(exchange.request_body)
             leaked = sorted(s for s in secrets if s and s in (exchange.response_body or "") and s not in sent)
             if leaked and exchange.status is not None:
-                return [Violation("INV-R8-no-disclosure", f"{exchange.method} {exchange.url} without valid credentials answered {exchange.status} disclosing {', '.join(leaked[:3])}")]
+                return [
+                    Violation(
+                        "INV-R8-no-disclosure",
+                        f"{exchange.method} {exchange.url} without valid credentials answered {exchange.status} disclosing {', '.join(leaked[:3])}",
+                    )
+                ]
         return []
 
     def _r8(self, out: Outcome) -> list[Violation]:
@@ -193,14 +307,33 @@ class Judge:
         if self._tick("INV-R8-no-disclosure"):
             leaked = sorted(s for s in out.secret_values - out.request_values if s and s in existing.text)
             if leaked:
-                found.append(Violation("INV-R8-no-disclosure", f"{existing.response.request.method} {existing.response.request.url.path} without valid credentials answered {existing.status} disclosing {', '.join(leaked[:3])}"))
+                found.append(
+                    Violation(
+                        "INV-R8-no-disclosure",
+                        f"{existing.response.request.method} {existing.response.request.url.path} without valid credentials answered {existing.status} disclosing {', '.join(leaked[:3])}",
+                    )
+                )
         if self._tick("INV-R8-existence-hidden"):
             a = (existing.status, normalised(existing.text, out.request_values))
             b = (absent.status, normalised(absent.text, out.request_values))
             if a != b:
-                found.append(Violation("INV-R8-existence-hidden", f"{existing.response.request.method} without valid credentials: {existing.status} for what exists, {absent.status} for what does not" + ("" if existing.status != absent.status else " (bodies differ)")))
+                found.append(
+                    Violation(
+                        "INV-R8-existence-hidden",
+                        f"{existing.response.request.method} without valid credentials: {existing.status} for what exists, {absent.status} for what does not"
+                        + ("" if existing.status != absent.status else " (bodies differ)"),
+                    )
+                )
         return found
 
     def _observe_other_scheme(self, step: Step, out: Outcome) -> None:
         if out.status is not None and 200 <= out.status < 300:
-            self.observations.append({"requirement": "CONTRACT-AUTH", "level": "SHOULD", "form": OTHER_SCHEME, "step": step.describe(), "status": out.status})
+            self.observations.append(
+                {
+                    "requirement": "CONTRACT-AUTH",
+                    "level": "SHOULD",
+                    "form": OTHER_SCHEME,
+                    "step": step.describe(),
+                    "status": out.status,
+                }
+            )

@@ -56,11 +56,11 @@ class CredentialForms:
                     },
                     "unknown-client": {
                         self.header: "Bearer "
-                        + mint_zgw_jwt(f"{auth.client_id}-unknown-{secrets.token_hex(4)}", auth.secret, issued_at=iat)
+                        + mint_zgw_jwt(
+                            f"{auth.client_id}-unknown-{secrets.token_hex(4)}", auth.secret, issued_at=iat
+                        )
                     },
-                    "empty-secret": {
-                        self.header: "Bearer " + empty_secret_jwt(claims)
-                    },
+                    "empty-secret": {self.header: "Bearer " + empty_secret_jwt(claims)},
                 }
             )
         if auth.has_credentials and key:

@@ -32,7 +32,10 @@ from conformance.invariants.spec import InvariantSpec
 from conformance.invariants.steps import FRESH, READ_ACTIONS, Sequence, Step
 from conformance.invariants.subject import SubjectActions
 
-_STYLES: dict[str, Callable[[Executor], Any]] = {"identificatoren": IdentificatorActions, "subject": SubjectActions}
+_STYLES: dict[str, Callable[[Executor], Any]] = {
+    "identificatoren": IdentificatorActions,
+    "subject": SubjectActions,
+}
 
 
 @dataclass
@@ -86,7 +89,9 @@ class Driver:
         bron = [self.gen.rsin(), self.gen.rsin()] if spec.scope_field else [""]
         self.scope_values = tuple(bron)
 
-    def run(self, steps: list[Step], active: set[str], *, stop_at_first: bool = False, bounded: bool = False) -> SequenceRun:
+    def run(
+        self, steps: list[Step], active: set[str], *, stop_at_first: bool = False, bounded: bool = False
+    ) -> SequenceRun:
         """One sequence from an empty model; every record it made is deleted, also after a crash."""
         ex = Executor(self.spec, self.client, self.forms, self.gen, self.run_id, self.scope_values)
         actions = _STYLES[self.spec.style](ex)
@@ -144,35 +149,53 @@ class Driver:
         natural = [k for k in kinds if self.spec.identifiers[k].natuurlijk]
         nnp = [k for k in kinds if k not in natural]
         nk = len(self.spec.holder_kinds) or 1
+        if not read_only:  # the cheapest occasions for every write-side invariant come first
+            first = [Step("create", idents=((k, FRESH),)) for k in kinds] + [
+                Step("create", kind=1, idents=((k, 0),)) for k in kinds
+            ]
+            yield Sequence(first + [Step("create"), Step("zelfstandig")], origin="sweep", labels=["reuse"])
         bad = [f for f in self.forms.all() if f != VALID] if self.forms.has_credentials else []
         for number, form in enumerate(bad):
             steps: list[Step] = []
-            for k in kinds[number % len(kinds):][:1]:
-                writes = [] if read_only else [
-                    Step("create", form, idents=((k, FRESH),)),
-                    Step("create", form),
-                    Step("attach", form, target=0, idents=((k, FRESH),), route="separate"),
-                    Step("attach", form, target=0, idents=((k, FRESH),), route="patch"),
-                    Step("attach", form, target=0, idents=((k, FRESH),), route="put"),
-                    Step("move", form, target=0, other=1, route="patch"),
-                    Step("move", form, target=0, other=1, route="put"),
-                    Step("change", form, target=0, idents=((k, FRESH),), route="patch"),
-                    Step("change", form, target=0, idents=((k, FRESH),), route="put"),
-                    Step("zelfstandig", form),
-                    Step("link", form, target=0, other=0, route="patch"),
-                    Step("link", form, target=0, other=0, route="put"),
-                    Step("delete", form, target=0, other=0),
-                    Step("delete", form, target=0, other=1),
-                    Step("delete", form, target=0, other=2),
-                ]
+            for k in kinds[number % len(kinds) :][:1]:
+                writes = (
+                    []
+                    if read_only
+                    else [
+                        Step("create", form, idents=((k, FRESH),)),
+                        Step("create", form),
+                        Step("attach", form, target=0, idents=((k, FRESH),), route="separate"),
+                        Step("attach", form, target=0, idents=((k, FRESH),), route="patch"),
+                        Step("attach", form, target=0, idents=((k, FRESH),), route="put"),
+                        Step("move", form, target=0, other=1, route="patch"),
+                        Step("move", form, target=0, other=1, route="put"),
+                        Step("change", form, target=0, idents=((k, FRESH),), route="patch"),
+                        Step("change", form, target=0, idents=((k, FRESH),), route="put"),
+                        Step("zelfstandig", form),
+                        Step("link", form, target=0, other=0, route="patch"),
+                        Step("link", form, target=0, other=0, route="put"),
+                        Step("delete", form, target=0, other=0),
+                        Step("delete", form, target=0, other=1),
+                        Step("delete", form, target=0, other=2),
+                    ]
+                )
                 reads = [Step("read", form, other=r, route=u) for r in range(3) for u in URL_FORMS]
-                searches = [Step("search", form, target=s, kind=i, route=u) for s in range(len(self.spec.searches)) for i in range(len(kinds)) for u in ("documented", "head")]
-                setup = [] if read_only else [
-                    Step("create", idents=((k, FRESH),)),
-                    Step("create"),
-                    Step("attach", target=1, idents=((k, FRESH),), orphan=True),
-                    Step("zelfstandig"),
+                searches = [
+                    Step("search", form, target=s, kind=i, route=u)
+                    for s in range(len(self.spec.searches))
+                    for i in range(len(kinds))
+                    for u in ("documented", "head")
                 ]
+                setup = (
+                    []
+                    if read_only
+                    else [
+                        Step("create", idents=((k, FRESH),)),
+                        Step("create"),
+                        Step("attach", target=1, idents=((k, FRESH),), orphan=True),
+                        Step("zelfstandig"),
+                    ]
+                )
                 steps += setup + reads + searches + writes
             yield Sequence(steps, origin="sweep", labels=[f"credentials {form}"])
         if not read_only:
@@ -192,9 +215,24 @@ class Driver:
                         Step("move", target=0, other=1, route="put"),
                         Step("change", target=0, idents=((k, 0),), route="patch"),
                         Step("change", target=1, idents=((k, 0),), route="put"),
-                        Step("attach", target=0, idents=(((nnp if k in natural else natural)[0], FRESH),), route="patch"),
-                        Step("attach", target=0, idents=(((nnp if k in natural else natural)[0], FRESH),), route="separate"),
-                        Step("attach", target=0, idents=(((nnp if k in natural else natural)[0], FRESH),), route="put"),
+                        Step(
+                            "attach",
+                            target=0,
+                            idents=(((nnp if k in natural else natural)[0], FRESH),),
+                            route="patch",
+                        ),
+                        Step(
+                            "attach",
+                            target=0,
+                            idents=(((nnp if k in natural else natural)[0], FRESH),),
+                            route="separate",
+                        ),
+                        Step(
+                            "attach",
+                            target=0,
+                            idents=(((nnp if k in natural else natural)[0], FRESH),),
+                            route="put",
+                        ),
                         Step("delete", target=0, other=0),
                         Step("create", idents=((k, 0),)),  # delete then reuse
                         Step("delete", target=0, other=1),

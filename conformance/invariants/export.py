@@ -57,7 +57,10 @@ def scenario_for(
     """The scenario document (a dict) for one shrunk violation."""
     inv = BY_ID[invariant]
     root_path = urlsplit(root_url).path.rstrip("/")
-    variables = {f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}" for i, (value, kind) in enumerate(values.items())}
+    variables = {
+        f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}"
+        for i, (value, kind) in enumerate(values.items())
+    }
     names = {value: f"v{i}" for i, value in enumerate(values)}
     captured: dict[str, str] = {}
     steps = []
@@ -74,7 +77,7 @@ def scenario_for(
             return text
 
         parts = urlsplit(exchange.url)
-        path = parts.path[len(root_path):] if parts.path.startswith(root_path) else parts.path
+        path = parts.path[len(root_path) :] if parts.path.startswith(root_path) else parts.path
         request: dict[str, Any] = {"method": exchange.method, "path": sub(path)}
         if parts.query:
             request["query"] = {k: sub(v) for k, v in parse_qsl(parts.query)}
@@ -82,7 +85,11 @@ def scenario_for(
             request["json"] = json.loads(sub(json.dumps(exchange.request_body)))
         request.update(_auth(exchange.step, scheme))
         step: dict[str, Any] = {"name": f"{number + 1}. {exchange.step}"[:200], "request": request}
-        if exchange.step == violation_step and inv.requirement in ("KLOK01-R7", "KLOK01-R8") and "form=valid" not in exchange.step:
+        if (
+            exchange.step == violation_step
+            and inv.requirement in ("KLOK01-R7", "KLOK01-R8")
+            and "form=valid" not in exchange.step
+        ):
             step["expect"] = {"status": list(refusal_statuses)}
         if exchange.status is not None and 200 <= exchange.status < 300 and exchange.response_body:
             minted = _UUID.search(exchange.response_body)

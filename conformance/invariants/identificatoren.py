@@ -32,7 +32,9 @@ class IdentificatorActions:
         self.nested = self.spec.holder.data.get("nested")
 
     # -- bodies ---------------------------------------------------------------------------------
-    def item(self, kind: str, value: str, *, holder: str | None, scope_uuid: str | None, nested: bool) -> dict[str, Any]:
+    def item(
+        self, kind: str, value: str, *, holder: str | None, scope_uuid: str | None, nested: bool
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {self.group: {**self.ex.kind(kind).codes, self.value_field: value}}
         if not nested:
             body[self.link] = None if holder is None else {"uuid": holder}
@@ -51,8 +53,12 @@ class IdentificatorActions:
                 return record.uuid
         value = self.ex.value(parent_kind, FRESH)
         reply = self.ex.send(
-            self.ident.route("create"), VALID, label="scope parent", identifier=parent_kind,
-            body=self.item(parent_kind, value, holder=None, scope_uuid=None, nested=False), out=out,
+            self.ident.route("create"),
+            VALID,
+            label="scope parent",
+            identifier=parent_kind,
+            body=self.item(parent_kind, value, holder=None, scope_uuid=None, nested=False),
+            out=out,
         )
         record = self.ex.created("identificator", reply, kind=parent_kind, value=value)
         return None if record is None else record.uuid
@@ -92,7 +98,14 @@ class IdentificatorActions:
             body[self.nested] = items
         out.zelfstandig_create = not items
         identifier = pairs[0][0] if pairs else "-"
-        reply = self.ex.send(self.spec.holder.route("create"), step.form, label=label, body=body, out=out, identifier=identifier)
+        reply = self.ex.send(
+            self.spec.holder.route("create"),
+            step.form,
+            label=label,
+            body=body,
+            out=out,
+            identifier=identifier,
+        )
         kinds = self.spec.holder_kinds
         record = self.ex.created("holder", reply, kind=kinds[step.kind % len(kinds)], zelfstandig=not items)
         if record is not None:
@@ -108,7 +121,9 @@ class IdentificatorActions:
         def one() -> Any:
             body = self.ex.holder_body(step.kind, step.scope)
             body[str(self.nested)] = [self.item(kind, value, holder=None, scope_uuid=None, nested=True)]
-            return self.ex.send(self.spec.holder.route("create"), step.form, label=label, body=body, out=out, identifier=kind)
+            return self.ex.send(
+                self.spec.holder.route("create"), step.form, label=label, body=body, out=out, identifier=kind
+            )
 
         for reply in self.ex.run_concurrently([one, one]):
             record = self.ex.created("holder", reply, kind=self.spec.holder_kinds[0])
@@ -130,8 +145,16 @@ class IdentificatorActions:
             out.holders.add(holder.uuid)
             out.before[holder.uuid] = self.view_tuple(holder.uuid)
         if step.route == "separate" or holder is None:
-            body = self.item(kind, value, holder=None if holder is None else holder.uuid, scope_uuid=scope_uuid, nested=False)
-            reply = self.ex.send(self.ident.route("create"), step.form, label=label, body=body, out=out, identifier=kind)
+            body = self.item(
+                kind,
+                value,
+                holder=None if holder is None else holder.uuid,
+                scope_uuid=scope_uuid,
+                nested=False,
+            )
+            reply = self.ex.send(
+                self.ident.route("create"), step.form, label=label, body=body, out=out, identifier=kind
+            )
             self.ex.created("identificator", reply, kind=kind, value=value)
             return
         current = self.ex.get(self.spec.holder.route("read"), holder.uuid, "read before attach") or {}
@@ -163,11 +186,30 @@ class IdentificatorActions:
                 return
             body = {k: current.get(k) for k in (self.group, self.scope) if k}
             body[self.link] = {"uuid": holder.uuid}
-            body = {k: ({"uuid": v["uuid"]} if isinstance(v, dict) and "uuid" in v else v) for k, v in body.items()}
-            self.ex.send(self.ident.route("update"), step.form, label=label, uuid=ident.uuid, body=body, out=out, identifier=kind)
+            body = {
+                k: ({"uuid": v["uuid"]} if isinstance(v, dict) and "uuid" in v else v)
+                for k, v in body.items()
+            }
+            self.ex.send(
+                self.ident.route("update"),
+                step.form,
+                label=label,
+                uuid=ident.uuid,
+                body=body,
+                out=out,
+                identifier=kind,
+            )
         else:
             body = {self.link: {"uuid": holder.uuid}}
-            self.ex.send(self.ident.route("patch"), step.form, label=label, uuid=ident.uuid, body=body, out=out, identifier=kind)
+            self.ex.send(
+                self.ident.route("patch"),
+                step.form,
+                label=label,
+                uuid=ident.uuid,
+                body=body,
+                out=out,
+                identifier=kind,
+            )
 
     def do_change(self, step: Step, label: str, out: Outcome) -> None:
         ident = self.ex.pick("identificator", step.target)
@@ -175,7 +217,9 @@ class IdentificatorActions:
             out.ran = False
             return
         self._touch_identificator(ident.uuid, out)
-        pairs = self.note_values(Step("change", idents=((ident.kind, step.idents[0][1] if step.idents else FRESH),)), out)
+        pairs = self.note_values(
+            Step("change", idents=((ident.kind, step.idents[0][1] if step.idents else FRESH),)), out
+        )
         _, value = pairs[0]
         body = {self.group: {**self.ex.kind(ident.kind).codes, self.value_field: value}}
         route = self.ident.route("update" if step.route == "put" else "patch")
@@ -185,7 +229,9 @@ class IdentificatorActions:
                 if key:
                     ref = current.get(key)
                     body[key] = {"uuid": ref["uuid"]} if isinstance(ref, dict) else None
-        self.ex.send(route, step.form, label=label, uuid=ident.uuid, body=body, out=out, identifier=ident.kind)
+        self.ex.send(
+            route, step.form, label=label, uuid=ident.uuid, body=body, out=out, identifier=ident.kind
+        )
 
     def do_delete(self, step: Step, label: str, out: Outcome) -> None:
         roles = ["holder", "identificator"] + (["zelfstandig"] if self.spec.zelfstandig else [])
@@ -194,7 +240,11 @@ class IdentificatorActions:
         if record is None:
             out.ran = False
             return
-        resource = {"holder": self.spec.holder, "identificator": self.ident, "zelfstandig": self.spec.zelfstandig}[role]
+        resource = {
+            "holder": self.spec.holder,
+            "identificator": self.ident,
+            "zelfstandig": self.spec.zelfstandig,
+        }[role]
         assert resource is not None
         if role == "holder":
             out.before[record.uuid] = self.view_tuple(record.uuid)
@@ -204,7 +254,14 @@ class IdentificatorActions:
         elif role == "identificator":
             self._touch_identificator(record.uuid, out)
         out.target_existed = f"{role}:{record.uuid}"
-        reply = self.ex.send(resource.route("delete"), step.form, label=label, uuid=record.uuid, out=out, identifier=record.kind or "-")
+        reply = self.ex.send(
+            resource.route("delete"),
+            step.form,
+            label=label,
+            uuid=record.uuid,
+            out=out,
+            identifier=record.kind or "-",
+        )
         if 200 <= reply.status < 300:
             record.alive = False
 
@@ -215,7 +272,13 @@ class IdentificatorActions:
             return
         ctx = next(iter(self.ex.live("context")), None)
         if ctx is None:
-            reply = self.ex.send(context.route("create"), VALID, label="context", body=copy.deepcopy(context.data["body"]), out=out)
+            reply = self.ex.send(
+                context.route("create"),
+                VALID,
+                label="context",
+                body=copy.deepcopy(context.data["body"]),
+                out=out,
+            )
             ctx = self.ex.created("context", reply)
             if ctx is None:
                 out.ran = False
@@ -247,7 +310,14 @@ class IdentificatorActions:
             body[link] = {"uuid": holder.uuid}
             self.ex.send(zelf.route("update"), step.form, label=label, uuid=record.uuid, body=body, out=out)
         else:
-            self.ex.send(zelf.route("patch"), step.form, label=label, uuid=record.uuid, body={link: {"uuid": holder.uuid}}, out=out)
+            self.ex.send(
+                zelf.route("patch"),
+                step.form,
+                label=label,
+                uuid=record.uuid,
+                body={link: {"uuid": holder.uuid}},
+                out=out,
+            )
 
     # -- state read back with valid credentials -------------------------------------------------
     def holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
@@ -269,7 +339,7 @@ class IdentificatorActions:
 
     def _holdings_in(self, result: dict[str, Any], kind: str, value: str) -> list[tuple[str, bool]]:
         code = self.ex.kind(kind).codes.get(self.kind_field, kind)
-        items = result.get(self.nested, None) if self.nested in result else [result]
+        items = result.get(self.nested) if self.nested in result else [result]
         out = []
         for item in items or []:
             group = item.get(self.group) or {}
@@ -292,7 +362,11 @@ class IdentificatorActions:
             group = item.get(self.group) or {}
             kind = codes.get(group.get(self.kind_field))
             if kind:
-                held[(kind, group.get(self.value_field))] = Holding(kind, str(group.get(self.value_field)), bool(item.get(self.scope)) if self.scope else False)
+                held[(kind, group.get(self.value_field))] = Holding(
+                    kind,
+                    str(group.get(self.value_field)),
+                    bool(item.get(self.scope)) if self.scope else False,
+                )
         if held:  # the holder shows its identificatoren; else ask each one (a server may hide them)
             return list(held.values())
         for record in self.ex.live("identificator"):
@@ -304,7 +378,11 @@ class IdentificatorActions:
             group = item.get(self.group) or {}
             kind = codes.get(group.get(self.kind_field))
             if kind and isinstance(link, dict) and str(link.get("uuid", "")).lower() == holder.lower():
-                held[(kind, group.get(self.value_field))] = Holding(kind, str(group.get(self.value_field)), bool(item.get(self.scope)) if self.scope else False)
+                held[(kind, group.get(self.value_field))] = Holding(
+                    kind,
+                    str(group.get(self.value_field)),
+                    bool(item.get(self.scope)) if self.scope else False,
+                )
         return list(held.values())
 
     def view_tuple(self, holder: str) -> list[tuple[str, str, bool]] | None:

@@ -38,7 +38,11 @@ def secrets_of(ex: Executor, actions: Any) -> set[str]:
 
 def do_read(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) -> None:
     roles = [r for r in ("holder", "identificator", "zelfstandig") if ex.live(r)]
-    resources = {"holder": ex.spec.holder, "identificator": ex.spec.identificator, "zelfstandig": ex.spec.zelfstandig}
+    resources = {
+        "holder": ex.spec.holder,
+        "identificator": ex.spec.identificator,
+        "zelfstandig": ex.spec.zelfstandig,
+    }
     if not roles:
         out.ran = False
         return
@@ -54,8 +58,26 @@ def do_read(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) ->
     suffix = "/" if form == "slash" else ""
     missing = str(uuidlib.UUID(ex.gen.uuid()))
     identifier = record.kind if record.kind in ex.spec.identifiers else "-"
-    existing = ex.send(route, step.form, label=label, uuid=record.uuid, method=method, suffix=suffix, out=out, identifier=identifier)
-    absent = ex.send(route, step.form, label=label + " (a uuid that does not exist)", uuid=missing, method=method, suffix=suffix, out=out, identifier=identifier)
+    existing = ex.send(
+        route,
+        step.form,
+        label=label,
+        uuid=record.uuid,
+        method=method,
+        suffix=suffix,
+        out=out,
+        identifier=identifier,
+    )
+    absent = ex.send(
+        route,
+        step.form,
+        label=label + " (a uuid that does not exist)",
+        uuid=missing,
+        method=method,
+        suffix=suffix,
+        out=out,
+        identifier=identifier,
+    )
     out.compare = (existing, absent)
     out.request_values |= {record.uuid, missing}
     out.secret_values = secrets_of(ex, actions) - {record.uuid}
@@ -82,8 +104,18 @@ def do_search(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) 
             q[search.kind_param] = str(ex.spec.identifiers[kind].codes.get("codeSoortObjectId", kind))
         return q
 
-    existing = ex.send(search.route, step.form, label=label, query=query(value), method=method, out=out, identifier=kind)
-    absent = ex.send(search.route, step.form, label=label + " (a value nobody holds)", query=query(other), method=method, out=out, identifier=kind)
+    existing = ex.send(
+        search.route, step.form, label=label, query=query(value), method=method, out=out, identifier=kind
+    )
+    absent = ex.send(
+        search.route,
+        step.form,
+        label=label + " (a value nobody holds)",
+        query=query(other),
+        method=method,
+        out=out,
+        identifier=kind,
+    )
     out.compare = (existing, absent)
     out.request_values |= {value, other}
     out.secret_values = secrets_of(ex, actions) - {value}

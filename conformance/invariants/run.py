@@ -119,7 +119,9 @@ class InvariantRun:
             run = self.driver.run(sequence.steps, open_ids, bounded=True)
             for index, violation in run.violations:
                 if violation.invariant not in found:
-                    found[violation.invariant] = Found(violation.invariant, violation, sequence.steps[: index + 1], sequence.origin)
+                    found[violation.invariant] = Found(
+                        violation.invariant, violation, sequence.steps[: index + 1], sequence.origin
+                    )
             return not self.driver.budget.spent(self.driver.steps)
 
         error: str | None = None
@@ -138,24 +140,45 @@ class InvariantRun:
         for invariant in INVARIANTS:
             verifies = [invariant.requirement]
             if invariant.id not in active:
-                why = "--read-only: a write-side invariant" if self.read_only else "no valid credentials configured"
+                why = (
+                    "--read-only: a write-side invariant"
+                    if self.read_only
+                    else "no valid credentials configured"
+                )
                 outcome.not_run.append((invariant.id, verifies, why))
                 continue
             if error is not None and invariant.id not in found:
-                outcome.results.append(ScenarioResult(invariant.id, verifies, Verdict.ERROR, f"invariant run stopped: {error}"))
+                outcome.results.append(
+                    ScenarioResult(invariant.id, verifies, Verdict.ERROR, f"invariant run stopped: {error}")
+                )
                 continue
             if invariant.id in found:
                 f = found[invariant.id]
                 steps, exchanges, message = evidence[invariant.id]
                 outcome.results.append(
-                    ScenarioResult(invariant.id, verifies, Verdict.FAIL, f"{message} (minimal sequence of {len(steps)} step(s); replay: {self.replay_command()})", exchanges=exchanges)
+                    ScenarioResult(
+                        invariant.id,
+                        verifies,
+                        Verdict.FAIL,
+                        f"{message} (minimal sequence of {len(steps)} step(s); replay: {self.replay_command()})",
+                        exchanges=exchanges,
+                    )
                 )
                 outcome.exports[invariant.id] = self._export(invariant.id, message, steps, exchanges)
                 continue
             if self.driver.checked.get(invariant.id):
-                outcome.results.append(ScenarioResult(invariant.id, verifies, Verdict.PASS, f"held in {self.driver.checked[invariant.id]} check(s)"))
+                outcome.results.append(
+                    ScenarioResult(
+                        invariant.id,
+                        verifies,
+                        Verdict.PASS,
+                        f"held in {self.driver.checked[invariant.id]} check(s)",
+                    )
+                )
             else:
-                outcome.not_run.append((invariant.id, verifies, "no step of this run's budget gave it an occasion"))
+                outcome.not_run.append(
+                    (invariant.id, verifies, "no step of this run's budget gave it an occasion")
+                )
         outcome.section = self._section(found, evidence, outcome, time.perf_counter() - started, error)
         return outcome
 
@@ -166,21 +189,48 @@ class InvariantRun:
         return steps, replay.exchanges, hit.message
 
     def replay_command(self) -> str:
-        parts = ["klanten-conformance", "run", "--profile", self.profile, "--run-id", self.run_id, "--seed", str(self.seed)]
+        parts = [
+            "klanten-conformance",
+            "run",
+            "--profile",
+            self.profile,
+            "--run-id",
+            self.run_id,
+            "--seed",
+            str(self.seed),
+        ]
         if self.variant:
             parts += ["--reference-variant", self.variant]
         return " ".join(shlex.quote(p) for p in parts) + " -- -k invariants"
 
-    def _export(self, invariant: str, message: str, steps: list[Step], exchanges: list[Any]) -> dict[str, Any]:
+    def _export(
+        self, invariant: str, message: str, steps: list[Step], exchanges: list[Any]
+    ) -> dict[str, Any]:
         sent = " ".join(f"{e.url} {e.request_body}" for e in exchanges)
         values = {v: k for v, k in self.driver.value_kinds.items() if v in sent}
-        last = next((e.step for e in reversed(exchanges) if not e.step.startswith(("cleanup", "read back"))), "")
+        last = next(
+            (e.step for e in reversed(exchanges) if not e.step.startswith(("cleanup", "read back"))), ""
+        )
         return scenario_for(
-            invariant, message, exchanges, profile=self.profile, root_url=self.client.root_url, spec=self.spec,
-            values=values, refusal_statuses=self.refusal_statuses, violation_step=last,
+            invariant,
+            message,
+            exchanges,
+            profile=self.profile,
+            root_url=self.client.root_url,
+            spec=self.spec,
+            values=values,
+            refusal_statuses=self.refusal_statuses,
+            violation_step=last,
         )
 
-    def _section(self, found: dict[str, Found], evidence: dict[str, Any], outcome: InvariantOutcome, seconds: float, error: str | None) -> dict[str, Any]:
+    def _section(
+        self,
+        found: dict[str, Found],
+        evidence: dict[str, Any],
+        outcome: InvariantOutcome,
+        seconds: float,
+        error: str | None,
+    ) -> dict[str, Any]:
         declared = self.coverage_cells()
         exercised = self.driver.exercised
         hit = [c for c in declared if covered(c, exercised)]
@@ -194,15 +244,28 @@ class InvariantRun:
             "read_only": self.read_only,
             "error": error,
             "invariants": [
-                {"id": i.id, "requirement": i.requirement, "statement": i.statement, "contested": i.contested,
-                 "checks": self.driver.checked.get(i.id, 0), "violated": i.id in found}
+                {
+                    "id": i.id,
+                    "requirement": i.requirement,
+                    "statement": i.statement,
+                    "contested": i.contested,
+                    "checks": self.driver.checked.get(i.id, 0),
+                    "violated": i.id in found,
+                }
                 for i in INVARIANTS
             ],
             "violations": [
-                {"invariant": inv, "requirement": BY_ID[inv].requirement, "message": evidence[inv][2],
-                 "origin": found[inv].origin, "steps": [s.describe() for s in evidence[inv][0]],
-                 "replay": self.replay_command(), "scenario": outcome.exports.get(inv)}
-                for inv in sorted(found) if inv in evidence
+                {
+                    "invariant": inv,
+                    "requirement": BY_ID[inv].requirement,
+                    "message": evidence[inv][2],
+                    "origin": found[inv].origin,
+                    "steps": [s.describe() for s in evidence[inv][0]],
+                    "replay": self.replay_command(),
+                    "scenario": outcome.exports.get(inv),
+                }
+                for inv in sorted(found)
+                if inv in evidence
             ],
             "observations": self.driver.observations[:20],
             "coverage": {
@@ -213,7 +276,11 @@ class InvariantRun:
             },
             "cleanup": {
                 "attempted": len(self.driver.cleanups),
-                "failed": [u for u, status in self.driver.cleanups if status is None or status >= 400 and status not in (404, 410)],
+                "failed": [
+                    u
+                    for u, status in self.driver.cleanups
+                    if status is None or (status >= 400 and status not in (404, 410))
+                ],
             },
         }
 

@@ -115,7 +115,9 @@ class InvariantSpec:
             routes = {a: by_id[raw[a]] for a in actions if raw.get(a) in by_id}
             missing = [raw[a] for a in actions if raw.get(a) and raw[a] not in by_id]
             if missing:
-                raise ConfigError(f"{profile.source}: invariants.{role} names operations {missing} the contract lacks")
+                raise ConfigError(
+                    f"{profile.source}: invariants.{role} names operations {missing} the contract lacks"
+                )
             return Resource(role, routes, raw)
 
         holder = resource("holder", data["holder"])
@@ -162,7 +164,10 @@ def _operations(contract: dict[str, Any]) -> dict[str, Route]:
 
 
 def _searches(
-    contract: dict[str, Any], by_id: dict[str, Route], suffixes: tuple[str, ...], kinds: dict[str, IdentifierKind]
+    contract: dict[str, Any],
+    by_id: dict[str, Route],
+    suffixes: tuple[str, ...],
+    kinds: dict[str, IdentifierKind],
 ) -> tuple[Search, ...]:
     """Every list filter whose name ends in an identifier suffix, with its kind sibling if any."""
     found: list[Search] = []
@@ -170,7 +175,11 @@ def _searches(
         op = (item or {}).get("get")
         if not isinstance(op, dict) or "{" in path or op.get("operationId") not in by_id:
             continue
-        names = [p.get("name", "") for p in op.get("parameters", []) if isinstance(p, dict) and p.get("in") == "query"]
+        names = [
+            p.get("name", "")
+            for p in op.get("parameters", [])
+            if isinstance(p, dict) and p.get("in") == "query"
+        ]
         for name in names:
             suffix = next((s for s in suffixes if name.endswith(s)), None)
             if suffix is None:

@@ -24,7 +24,9 @@ class Step:
     idents: tuple[tuple[str, int], ...] = ()  # (identifier kind, value ref: FRESH or reuse index)
     target: int = 0
     other: int = 0
-    route: str = "separate"  # attach: separate|patch|put; move/change/link: patch|put; read: documented|slash|head
+    route: str = (
+        "separate"  # attach: separate|patch|put; move/change/link: patch|put; read: documented|slash|head
+    )
     scoped: bool = False  # identificator scoped with subIdentificatorVan (where the API has it)
     scope: int = 0  # which scope value (legacy: bronorganisatie) a created holder gets
     orphan: bool = False  # a separate identificator created without a holder
@@ -36,7 +38,9 @@ class Step:
     def describe(self) -> str:
         parts = [self.action, f"form={self.form}"]
         if self.idents:
-            parts.append("idents=" + ",".join(f"{k}:{'fresh' if r == FRESH else f'reuse{r}'}" for k, r in self.idents))
+            parts.append(
+                "idents=" + ",".join(f"{k}:{'fresh' if r == FRESH else f'reuse{r}'}" for k, r in self.idents)
+            )
         if self.action in ("create", "concurrent"):
             parts.append(f"kind={self.kind} scope={self.scope}")
         if self.action in ("attach", "move", "change", "delete", "link", "read", "search"):

@@ -56,8 +56,14 @@ class SubjectActions:
         pairs = self.note_values(step, out)
         body = {**self.ex.holder_body(step.kind, step.scope), **self._identity(pairs, step.kind)}
         out.zelfstandig_create = not pairs
-        reply = self.ex.send(self.spec.holder.route("create"), step.form, label=label, body=body, out=out,
-                             identifier=pairs[0][0] if pairs else "-")
+        reply = self.ex.send(
+            self.spec.holder.route("create"),
+            step.form,
+            label=label,
+            body=body,
+            out=out,
+            identifier=pairs[0][0] if pairs else "-",
+        )
         scope = body.get(self.spec.scope_field or "")
         record = self.ex.created("holder", reply, zelfstandig=not pairs, scope=scope)
         if record is not None:
@@ -72,7 +78,9 @@ class SubjectActions:
 
         def one() -> Any:
             body = {**self.ex.holder_body(step.kind, 0), **self._identity([(kind, value)], 0)}
-            return self.ex.send(self.spec.holder.route("create"), step.form, label=label, body=body, out=out, identifier=kind)
+            return self.ex.send(
+                self.spec.holder.route("create"), step.form, label=label, body=body, out=out, identifier=kind
+            )
 
         for reply in self.ex.run_concurrently([one, one]):
             record = self.ex.created("holder", reply, scope=self.ex.scope_values[0])
@@ -92,13 +100,19 @@ class SubjectActions:
         identity = self._identity(pairs, step.kind)
         if step.route == "put":
             current = self.ex.get(self.spec.holder.route("read"), holder.uuid, "read before attach") or {}
-            body = {k: v for k, v in current.items() if k not in ("url", self.kind_field, self.group) and v not in (None, "")}
+            body = {
+                k: v
+                for k, v in current.items()
+                if k not in ("url", self.kind_field, self.group) and v not in (None, "")
+            }
             body.update(identity)
             route = self.spec.holder.route("update")
         else:
             body = identity
             route = self.spec.holder.route("patch")
-        self.ex.send(route, step.form, label=label, uuid=holder.uuid, body=body, out=out, identifier=pairs[0][0])
+        self.ex.send(
+            route, step.form, label=label, uuid=holder.uuid, body=body, out=out, identifier=pairs[0][0]
+        )
 
     do_change = do_attach
     do_move = do_attach
@@ -113,7 +127,9 @@ class SubjectActions:
         for held in out.before[record.uuid] or []:
             out.values.add((held[0], held[1]))
         out.target_existed = f"holder:{record.uuid}"
-        reply = self.ex.send(self.spec.holder.route("delete"), step.form, label=label, uuid=record.uuid, out=out)
+        reply = self.ex.send(
+            self.spec.holder.route("delete"), step.form, label=label, uuid=record.uuid, out=out
+        )
         if 200 <= reply.status < 300:
             record.alive = False
 
@@ -123,7 +139,13 @@ class SubjectActions:
         for search in self.spec.searches:
             if search.identifier != kind:
                 continue
-            reply = self.ex.send(search.route, "valid", label=f"read back {kind}", query={search.value_param: value}, identifier=kind)
+            reply = self.ex.send(
+                search.route,
+                "valid",
+                label=f"read back {kind}",
+                query={search.value_param: value},
+                identifier=kind,
+            )
             if reply.status != 200 or not isinstance(reply.json(), dict):
                 continue
             for result in reply.json().get("results", []):

@@ -78,13 +78,17 @@ class InvariantItem(pytest.Item):
         result = self._result()
         if result is None:
             outcome = self.parent.outcome_
-            reason = next((r for i, _, r in (outcome.not_run if outcome else []) if i == self.invariant.id), "not run")
+            reason = next(
+                (r for i, _, r in (outcome.not_run if outcome else []) if i == self.invariant.id), "not run"
+            )
             pytest.skip(f"{self.invariant.id}: {reason}")
         assert result is not None
         if result.verdict is Verdict.ERROR:
             raise ToolError(result.message)
         if result.verdict is Verdict.FAIL:
-            raise ConformanceFailure(result.message, expected=self.invariant.statement, received=result.message)
+            raise ConformanceFailure(
+                result.message, expected=self.invariant.statement, received=result.message
+            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailure | ToolError):
