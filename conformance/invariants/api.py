@@ -87,6 +87,7 @@ class Executor:
         self.values: dict[str, list[str]] = {name: [] for name in spec.identifiers}
         self.exercised: set[tuple[str, str, str, str]] = set()  # (operation, method, form, identifier)
         self.requests = 0
+        self.cache: dict[Any, Any] = {}  # read-backs since the last write (a write clears it)
 
     # -- HTTP ---------------------------------------------------------------------------------
     def send(
@@ -105,6 +106,8 @@ class Executor:
     ) -> Reply:
         assert route is not None
         verb = method or route.method
+        if verb not in ("GET", "HEAD"):
+            self.cache.clear()
         path = route.url(uuid) + suffix
         self.exercised.add((route.operation, verb, form, identifier))
         reply, exchange = self.client.send(

@@ -27,10 +27,11 @@ from conformance.invariants.api import Executor, Outcome, step_label
 from conformance.invariants.checks import Judge, Violation
 from conformance.invariants.credentials import OTHER_SCHEME, VALID, CredentialForms
 from conformance.invariants.identificatoren import IdentificatorActions
-from conformance.invariants.probes import URL_FORMS, do_read, do_search
+from conformance.invariants.probes import do_read, do_search
 from conformance.invariants.spec import InvariantSpec
 from conformance.invariants.steps import FRESH, READ_ACTIONS, Sequence, Step
 from conformance.invariants.subject import SubjectActions
+from conformance.invariants.sweep import plan
 
 _STYLES: dict[str, Callable[[Executor], Any]] = {
     "identificatoren": IdentificatorActions,
@@ -143,111 +144,9 @@ class Driver:
 
     # -- generation -----------------------------------------------------------------------------
     def sweep(self, read_only: bool) -> Iterator[Sequence]:
-        """Deterministic sequences that exercise every declared route with every credential form
-        and identifier kind, and the orderings the issue names."""
-        kinds = list(self.spec.identifiers)
-        natural = [k for k in kinds if self.spec.identifiers[k].natuurlijk]
-        nnp = [k for k in kinds if k not in natural]
-        nk = len(self.spec.holder_kinds) or 1
-        if not read_only:  # the cheapest occasions for every write-side invariant come first
-            first = [Step("create", idents=((k, FRESH),)) for k in kinds] + [
-                Step("create", kind=1, idents=((k, 0),)) for k in kinds
-            ]
-            yield Sequence(first + [Step("create"), Step("zelfstandig")], origin="sweep", labels=["reuse"])
-        bad = [f for f in self.forms.all() if f != VALID] if self.forms.has_credentials else []
-        for number, form in enumerate(bad):
-            steps: list[Step] = []
-            for k in kinds[number % len(kinds) :][:1]:
-                writes = (
-                    []
-                    if read_only
-                    else [
-                        Step("create", form, idents=((k, FRESH),)),
-                        Step("create", form),
-                        Step("attach", form, target=0, idents=((k, FRESH),), route="separate"),
-                        Step("attach", form, target=0, idents=((k, FRESH),), route="patch"),
-                        Step("attach", form, target=0, idents=((k, FRESH),), route="put"),
-                        Step("move", form, target=0, other=1, route="patch"),
-                        Step("move", form, target=0, other=1, route="put"),
-                        Step("change", form, target=0, idents=((k, FRESH),), route="patch"),
-                        Step("change", form, target=0, idents=((k, FRESH),), route="put"),
-                        Step("zelfstandig", form),
-                        Step("link", form, target=0, other=0, route="patch"),
-                        Step("link", form, target=0, other=0, route="put"),
-                        Step("delete", form, target=0, other=0),
-                        Step("delete", form, target=0, other=1),
-                        Step("delete", form, target=0, other=2),
-                    ]
-                )
-                reads = [Step("read", form, other=r, route=u) for r in range(3) for u in URL_FORMS]
-                searches = [
-                    Step("search", form, target=s, kind=i, route=u)
-                    for s in range(len(self.spec.searches))
-                    for i in range(len(kinds))
-                    for u in ("documented", "head")
-                ]
-                setup = (
-                    []
-                    if read_only
-                    else [
-                        Step("create", idents=((k, FRESH),)),
-                        Step("create"),
-                        Step("attach", target=1, idents=((k, FRESH),), orphan=True),
-                        Step("zelfstandig"),
-                    ]
-                )
-                steps += setup + reads + searches + writes
-            yield Sequence(steps, origin="sweep", labels=[f"credentials {form}"])
-        if not read_only:
-            for k in kinds:
-                yield Sequence(
-                    [
-                        Step("create", idents=((k, FRESH),)),
-                        Step("create", kind=1, idents=((k, 0),)),  # a second klant, same value, other kind
-                        Step("create", kind=2 % nk, scope=1, idents=((k, 0),)),
-                        Step("create"),  # zelfstandig
-                        Step("attach", target=3, idents=((k, FRESH),), route="separate"),
-                        Step("attach", target=3, idents=((k, FRESH),), route="patch"),
-                        Step("attach", target=3, idents=((k, FRESH),), route="put"),
-                        Step("attach", target=0, idents=((k, 0),), route="separate"),
-                        Step("attach", orphan=True, idents=((k, 0),)),  # orphan then link
-                        Step("move", target=1, other=3, route="patch"),
-                        Step("move", target=0, other=1, route="put"),
-                        Step("change", target=0, idents=((k, 0),), route="patch"),
-                        Step("change", target=1, idents=((k, 0),), route="put"),
-                        Step(
-                            "attach",
-                            target=0,
-                            idents=(((nnp if k in natural else natural)[0], FRESH),),
-                            route="patch",
-                        ),
-                        Step(
-                            "attach",
-                            target=0,
-                            idents=(((nnp if k in natural else natural)[0], FRESH),),
-                            route="separate",
-                        ),
-                        Step(
-                            "attach",
-                            target=0,
-                            idents=(((nnp if k in natural else natural)[0], FRESH),),
-                            route="put",
-                        ),
-                        Step("delete", target=0, other=0),
-                        Step("create", idents=((k, 0),)),  # delete then reuse
-                        Step("delete", target=0, other=1),
-                        Step("concurrent", idents=((natural[0], FRESH),)),
-                        Step("attach", target=0, idents=((k, FRESH),), scoped=True, route="separate"),
-                        Step("attach", target=1, idents=((k, 0),), scoped=True, route="separate"),
-                        Step("zelfstandig"),
-                        Step("link", target=0, other=0, route="patch"),
-                        Step("zelfstandig"),
-                        Step("link", target=1, other=0, route="put"),
-                        Step("delete", target=0, other=2),
-                    ],
-                    origin="sweep",
-                    labels=[f"orderings {k}"],
-                )
+        """The deterministic sweep (``sweep.plan``)."""
+        forms = self.forms.all() if self.forms.has_credentials else (VALID,)
+        return plan(self.spec, forms, read_only)
 
     def hypothesis(self, consume: Callable[[list[Step]], bool], run_seed: int, read_only: bool) -> None:
         """Hypothesis-drawn sequences handed to ``consume`` until it returns False or the budget ends."""

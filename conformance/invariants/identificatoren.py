@@ -321,18 +321,28 @@ class IdentificatorActions:
 
     # -- state read back with valid credentials -------------------------------------------------
     def holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
-        """holder uuid -> (scope, scoped) for every holder the target shows with this value."""
+        """holder uuid -> (scope, scoped) for every holder the target shows with this value: the
+        search over identificatoren (it shows links) is asked first, the others when it fails."""
+        key = ("holders", kind, value)
+        if key not in self.ex.cache:
+            self.ex.cache[key] = self._holders_of(kind, value)
+        return dict(self.ex.cache[key])
+
+    def _holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
         found: dict[str, tuple[str | None, bool]] = {}
-        for search in self.spec.searches:
+        own = self.ident.route("create")
+        ordered = sorted(self.spec.searches, key=lambda s: own is None or s.route.path != own.path)
+        for search in ordered:
             query = {search.value_param: value}
             if search.kind_param:
                 query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
             reply = self.ex.send(search.route, VALID, label=f"read back {kind}", query=query, identifier=kind)
-            if reply.status != 200:
+            if reply.status != 200 or not isinstance(reply.json(), dict):
                 continue
-            for result in (reply.json() or {}).get("results", []) if isinstance(reply.json(), dict) else []:
+            for result in reply.json().get("results", []):
                 for holder, scoped in self._holdings_in(result, kind, value):
                     found[holder] = (None, scoped or found.get(holder, (None, False))[1])
+            break  # one answering search is the read-back; the rest are probed without credentials
         for holder in found:
             self.ex.adopt("holder", holder)
         return found
@@ -353,6 +363,12 @@ class IdentificatorActions:
     def view(self, holder: str) -> list[Holding] | None:
         """The identifying data the target shows for a holder (its own body and the identificatoren
         known to point to it); None when the holder is gone."""
+        key = ("view", holder)
+        if key not in self.ex.cache:
+            self.ex.cache[key] = self._view(holder)
+        return self.ex.cache[key]
+
+    def _view(self, holder: str) -> list[Holding] | None:
         body = self.ex.get(self.spec.holder.route("read"), holder, "read back holder")
         if body is None:
             return None

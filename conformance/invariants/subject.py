@@ -135,6 +135,12 @@ class SubjectActions:
 
     # -- state read back ------------------------------------------------------------------------
     def holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
+        key = ("holders", kind, value)
+        if key not in self.ex.cache:
+            self.ex.cache[key] = self._holders_of(kind, value)
+        return dict(self.ex.cache[key])
+
+    def _holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
         found: dict[str, tuple[str | None, bool]] = {}
         for search in self.spec.searches:
             if search.identifier != kind:
@@ -157,6 +163,12 @@ class SubjectActions:
         return found
 
     def view(self, holder: str) -> list[Holding] | None:
+        key = ("view", holder)
+        if key not in self.ex.cache:
+            self.ex.cache[key] = self._view(holder)
+        return self.ex.cache[key]
+
+    def _view(self, holder: str) -> list[Holding] | None:
         body = self.ex.get(self.spec.holder.route("read"), holder, "read back holder")
         if body is None:
             return None
