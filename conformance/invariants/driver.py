@@ -41,8 +41,10 @@ _STYLES: dict[str, Callable[[Executor], Any]] = {
 
 @dataclass
 class Budget:
-    max_steps: int = 400
-    max_seconds: float = 4.0
+    """Steps bound the run (deterministic against the reference); seconds only cap a slow target."""
+
+    max_steps: int = 700
+    max_seconds: float = 30.0
     examples: int = 10
     sequence_length: int = 6
     shrink_replays: int = 8

@@ -110,6 +110,15 @@ class IdentificatorActions:
         record = self.ex.created("holder", reply, kind=kinds[step.kind % len(kinds)], zelfstandig=not items)
         if record is not None:
             out.holders.add(record.uuid)
+            self.adopt_nested(reply.json())
+
+    def adopt_nested(self, body: Any) -> None:
+        """The identificatoren a holder was created with become records too (move, change, delete)."""
+        codes = {v.codes.get(self.kind_field): k for k, v in self.spec.identifiers.items()}
+        for item in (body or {}).get(self.nested) or []:
+            group = item.get(self.group) or {}
+            if item.get("uuid"):
+                self.ex.adopt("identificator", str(item["uuid"]), kind=codes.get(group.get(self.kind_field)), value=group.get(self.value_field))
 
     def do_concurrent(self, step: Step, label: str, out: Outcome) -> None:
         natural = [k for k, v in self.spec.identifiers.items() if v.natuurlijk]

@@ -53,13 +53,15 @@ def orderings(kind: str, opposite: str, natural: str) -> list[Sequence]:
             "move, link, change",
             [
                 Step("create", idents=((kind, FRESH),)),
-                Step("create", kind=1, scope=0, idents=((opposite, FRESH),)),
+                Step("create", kind=1, idents=((kind, FRESH),)),
+                Step("create", kind=2),
+                Step("move", target=0, other=2, route="patch"),  # attach then move, onto a zelfstandige
+                Step("change", target=1, idents=((kind, 0),), route="patch"),  # change to a held value
+                Step("change", target=1, idents=((kind, 0),), route="put"),
+                Step("delete", target=1, other=1),
                 Step("attach", orphan=True, idents=((kind, 0),)),  # an orphan with a held value
                 Step("move", target=1, other=1, route="patch"),  # orphan then link
-                Step("create", kind=2),
-                Step("move", target=0, other=1, route="put"),  # attach then move
-                Step("change", target=1, idents=((kind, 0),), route="patch"),
-                Step("change", target=0, idents=((kind, 0),), route="put"),
+                Step("move", target=1, other=1, route="put"),
             ],
         ),
         (
@@ -105,6 +107,7 @@ def credential_basics(form: str, kind: str) -> Sequence:
         Step("attach", form, target=0, idents=((kind, FRESH),), route="separate"),
         Step("attach", form, target=0, idents=((kind, FRESH),), route="patch"),
         Step("attach", form, target=0, idents=((kind, FRESH),), route="put"),
+        Step("change", form, target=0, idents=((kind, FRESH),), route="patch"),
     ]
     return Sequence(steps, origin="sweep", labels=[f"credentials {form} ({kind})"])
 

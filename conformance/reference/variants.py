@@ -256,6 +256,7 @@ def _invariant_variant(
     quirk: str,
     *,
     profiles: tuple[str, ...] = (KI,),
+    profile_breaks: dict[str, tuple[str, ...]] | None = None,
     **switches: object,
 ) -> Variant:
     return Variant(
@@ -264,6 +265,7 @@ def _invariant_variant(
         description,
         Switches(quirk=quirk, **switches),  # type: ignore[arg-type]
         profiles,
+        tuple((profile_breaks or {}).items()),
         invariant_only=bool(breaks),
     )
 
@@ -353,6 +355,8 @@ _INVARIANT_VARIANTS = (
         "answer shows the record, without authentication.",
         quirks.ANONYMOUS_PATCH,
         profiles=BOTH,
+        # The legacy PATCH answer holds only what the request sent and the klant's plain data.
+        profile_breaks={KA: ("KLOK01-R7",)},
     ),
     _invariant_variant(
         "inv-head-unauthenticated",
