@@ -88,6 +88,7 @@ class Executor:
         self.exercised: set[tuple[str, str, str, str]] = set()  # (operation, method, form, identifier)
         self.requests = 0
         self.cache: dict[Any, Any] = {}  # read-backs since the last write (a write clears it)
+        self.log: list[Exchange] = []  # every exchange of the sequence, read-backs included, in order
 
     # -- HTTP ---------------------------------------------------------------------------------
     def send(
@@ -120,6 +121,7 @@ class Executor:
             has_json=body is not None,
         )
         self.requests += 1
+        self.log.append(exchange)
         if out is not None:
             out.exchanges.append(exchange)
             out.status = reply.status

@@ -111,7 +111,6 @@ class Driver:
                     (do_read if step.action == "read" else do_search)(ex, actions, step, label, out)
                 else:
                     out = actions.perform(step, label)
-                result.exchanges += out.exchanges
                 result.steps_run += 1
                 self.steps += 1
                 for violation in judge.judge(step, out):
@@ -120,6 +119,7 @@ class Driver:
                     break
         finally:
             result.cleanup = ex.cleanup()
+            result.exchanges = list(ex.log)
             self.cleanups += result.cleanup
             self.exercised |= ex.exercised
             self.requests += ex.requests

@@ -42,6 +42,44 @@ def _auth(label: str, scheme: str) -> dict[str, Any]:
     return dict(_MODES.get(form, {"auth": "invalid"}))
 
 
+def _uuid_paths(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(body path, uuid) of every ``uuid`` key in a response body, in the path language of captures."""
+    found: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if key == "uuid" and isinstance(value, str):
+                found.append((path, value))
+            else:
+                found += _uuid_paths(value, path)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _uuid_paths(value, f"{prefix}[{index}]")
+    return found
+
+
+def _verify(invariant: str, path: str, spec: InvariantSpec) -> list[dict[str, Any]]:
+    """What a conformant server shows on the read-back that showed the violation."""
+    requirement = BY_ID[invariant].requirement
+    if requirement == "KLOK01-R4":
+        return [{"path": "count", "equals": 1}]
+    if requirement == "KLOK01-R7":
+        return [{"path": "count", "equals": 0}]
+    if requirement == "KLOK01-R13":
+        zelf = spec.zelfstandig
+        if zelf is not None and zelf.route("read") and path.startswith(zelf.routes["read"].url()):
+            return [{"path": str(zelf.data["link"]), "equals": None}]
+        nested = spec.holder.data.get("nested")
+        if nested:
+            return [{"path": str(nested), "equals": []}]
+        return [{"path": str(spec.holder.data["group"]), "equals": None}]
+    return []
+
+
+def _tokens(message: str) -> set[str]:
+    return set(_UUID.findall(message)) | set(re.findall(r"\b\d{8,12}\b", message))
+
+
 def scenario_for(
     invariant: str,
     message: str,
@@ -52,30 +90,28 @@ def scenario_for(
     spec: InvariantSpec,
     values: dict[str, str],
     refusal_statuses: tuple[int, ...],
-    violation_step: str,
 ) -> dict[str, Any]:
-    """The scenario document (a dict) for one shrunk violation."""
+    """The scenario document (a dict) for one shrunk violation: the sequence's own requests, then
+    the read-back that showed the violation as a verify step with what a conformant server shows."""
     inv = BY_ID[invariant]
     root_path = urlsplit(root_url).path.rstrip("/")
-    variables = {
-        f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}"
-        for i, (value, kind) in enumerate(values.items())
-    }
+    variables = {f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}" for i, (value, kind) in enumerate(values.items())}
     names = {value: f"v{i}" for i, value in enumerate(values)}
     captured: dict[str, str] = {}
-    steps = []
     scheme = "Bearer" if spec.style == "subject" else "Token"
-    for number, exchange in enumerate(exchanges):
-        if exchange.step.startswith("cleanup"):
-            continue
+    tokens = _tokens(message)
+    readback = next(
+        (e for e in reversed(exchanges) if e.step.startswith("read back") and any(t in e.url for t in tokens)), None
+    )
 
-        def sub(text: str) -> str:
-            for value, name in names.items():
-                text = text.replace(value, f"{{{{ {name} }}}}")
-            for uuid, name in captured.items():
-                text = text.replace(uuid, f"{{{{ {name} }}}}")
-            return text
+    def sub(text: str) -> str:
+        for value, name in names.items():
+            text = text.replace(value, f"{{{{ {name} }}}}")
+        for uuid, name in captured.items():
+            text = text.replace(uuid, f"{{{{ {name} }}}}")
+        return text
 
+    def request_of(exchange: Exchange) -> dict[str, Any]:
         parts = urlsplit(exchange.url)
         path = parts.path[len(root_path) :] if parts.path.startswith(root_path) else parts.path
         request: dict[str, Any] = {"method": exchange.method, "path": sub(path)}
@@ -84,25 +120,43 @@ def scenario_for(
         if exchange.request_body is not None:
             request["json"] = json.loads(sub(json.dumps(exchange.request_body)))
         request.update(_auth(exchange.step, scheme))
-        step: dict[str, Any] = {"name": f"{number + 1}. {exchange.step}"[:200], "request": request}
-        if (
-            exchange.step == violation_step
-            and inv.requirement in ("KLOK01-R7", "KLOK01-R8")
-            and "form=valid" not in exchange.step
-        ):
+        return request
+
+    steps: list[dict[str, Any]] = []
+    for exchange in exchanges:
+        if exchange.step.startswith(("cleanup", "read back", "read before")):
+            continue
+        step: dict[str, Any] = {"name": f"{len(steps) + 1}. {exchange.step}"[:200], "request": request_of(exchange)}
+        invalid = "form=valid" not in exchange.step and "form=" in exchange.step
+        if invalid and inv.requirement in ("KLOK01-R7", "KLOK01-R8"):
             step["expect"] = {"status": list(refusal_statuses)}
         if exchange.status is not None and 200 <= exchange.status < 300 and exchange.response_body:
-            minted = _UUID.search(exchange.response_body)
-            if minted and minted.group(0) not in captured and exchange.method == "POST":
-                name = f"r{len(captured) + 1}"
-                captured[minted.group(0)] = name
-                step["capture"] = {name: "uuid" if '"uuid"' in exchange.response_body else "url"}
+            try:
+                body = json.loads(exchange.response_body)
+            except ValueError:
+                body = None
+            captures = {}
+            for path, uuid in _uuid_paths(body):
+                if uuid not in captured:
+                    captured[uuid] = f"r{len(captured) + 1}"
+                    captures[captured[uuid]] = path
+            if captures:
+                step["capture"] = captures
         steps.append(step)
+    if readback is not None and _verify(invariant, urlsplit(readback.url).path[len(root_path) :], spec):
+        steps.append(
+            {
+                "name": "with valid credentials, the state a conformant server shows",
+                "verify": True,
+                "request": request_of(readback),
+                "expect": {"status": 200, "body": _verify(invariant, urlsplit(readback.url).path[len(root_path) :], spec)},
+            }
+        )
     return {
         "id": f"{invariant}-found",
         "title": f"Shrunk violation of {invariant}"[:120],
-        "description": f"{inv.statement} Found by the invariant layer: {message}. The sequence below is the minimal one; "
-        "its last steps read the state back with valid credentials.",
+        "description": f"{inv.statement} Found by the invariant layer: {message}. The requests below are the "
+        "minimal sequence; the last step reads the state back with valid credentials.",
         "verifies": [inv.requirement],
         "profiles": [profile],
         "level": "MUST",

@@ -220,7 +220,6 @@ class InvariantRun:
             spec=self.spec,
             values=values,
             refusal_statuses=self.refusal_statuses,
-            violation_step=last,
         )
 
     def _section(
