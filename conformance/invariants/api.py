@@ -197,16 +197,21 @@ class Executor:
             "context": self.spec.context.route("delete") if self.spec.context else None,
         }
         order = {"identificator": 0, "zelfstandig": 1, "holder": 2, "context": 3}
-        for record in sorted(reversed(self.records), key=lambda r: order.get(r.role, 9)):
-            route = routes.get(record.role)
-            if route is None or not record.alive:
-                continue
-            try:
-                reply = self.send(route, VALID, label=f"cleanup {record.role}", uuid=record.uuid)
-                outcomes.append((f"{route.url(record.uuid)}", reply.status))
+        pending = sorted(reversed(self.records), key=lambda r: order.get(r.role, 9))
+        for attempt in range(2):  # a second pass for what a dependant kept (a KvK under a vestiging)
+            for record in pending:
+                route = routes.get(record.role)
+                if route is None or not record.alive:
+                    continue
+                try:
+                    reply = self.send(route, VALID, label=f"cleanup {record.role}", uuid=record.uuid)
+                except TargetError as exc:
+                    if attempt:
+                        outcomes.append((f"{route.url(record.uuid)}: {exc}", None))
+                    continue
                 record.alive = reply.status not in (204, 200, 202, 404, 410)
-            except TargetError as exc:
-                outcomes.append((f"{route.url(record.uuid)}: {exc}", None))
+                if attempt or not record.alive:
+                    outcomes.append((route.url(record.uuid), reply.status))
         return outcomes
 
     def run_concurrently(self, calls: list[Any]) -> list[Any]:

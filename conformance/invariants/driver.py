@@ -47,7 +47,7 @@ class Budget:
     max_seconds: float = 30.0
     examples: int = 10
     sequence_length: int = 6
-    shrink_replays: int = 8
+    shrink_replays: int = 24
     started: float = field(default_factory=time.perf_counter)
 
     def spent(self, steps: int) -> bool:

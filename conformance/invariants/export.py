@@ -50,6 +50,8 @@ def _uuid_paths(data: Any, prefix: str = "") -> list[tuple[str, str]]:
             path = f"{prefix}.{key}" if prefix else key
             if key == "uuid" and isinstance(value, str):
                 found.append((path, value))
+            elif key == "url" and "uuid" not in data and isinstance(value, str) and _UUID.search(value):
+                found.append((path, f"url:{_UUID.findall(value)[-1]}"))  # a resource known by its url only
             else:
                 found += _uuid_paths(value, path)
     elif isinstance(data, list):
@@ -100,21 +102,25 @@ def scenario_for(
     captured: dict[str, str] = {}
     scheme = "Bearer" if spec.style == "subject" else "Token"
     tokens = _tokens(message)
-    readback = next(
-        (e for e in reversed(exchanges) if e.step.startswith("read back") and any(t in e.url for t in tokens)), None
-    )
 
     def sub(text: str) -> str:
         for value, name in names.items():
             text = text.replace(value, f"{{{{ {name} }}}}")
         for uuid, name in captured.items():
-            text = text.replace(uuid, f"{{{{ {name} }}}}")
+            if not uuid.startswith("url:"):
+                text = text.replace(uuid, f"{{{{ {name} }}}}")
         return text
+
+    def sub_path(path: str) -> str:
+        for uuid, name in captured.items():
+            if uuid.startswith("url:") and path.endswith("/" + uuid[4:]):
+                return f"{{{{ {name} }}}}"  # the captured url is absolute, under the target root
+        return sub(path)
 
     def request_of(exchange: Exchange) -> dict[str, Any]:
         parts = urlsplit(exchange.url)
         path = parts.path[len(root_path) :] if parts.path.startswith(root_path) else parts.path
-        request: dict[str, Any] = {"method": exchange.method, "path": sub(path)}
+        request: dict[str, Any] = {"method": exchange.method, "path": sub_path(path)}
         if parts.query:
             request["query"] = {k: sub(v) for k, v in parse_qsl(parts.query)}
         if exchange.request_body is not None:
@@ -140,9 +146,22 @@ def scenario_for(
                 if uuid not in captured:
                     captured[uuid] = f"r{len(captured) + 1}"
                     captures[captured[uuid]] = path
-            if captures:
+            if captures:  # a later step needs it: a server that refuses this cannot be judged (setup)
                 step["capture"] = captures
+                step["setup"] = True
+                step.setdefault("expect", {"status": "2xx"})
         steps.append(step)
+    searched = inv.requirement in ("KLOK01-R4", "KLOK01-R7")  # a search by the value; else a detail read
+    readback = next(
+        (
+            e
+            for e in reversed(exchanges)
+            if e.step.startswith("read back")
+            and any(t in e.url and (t in names if searched else {t, f"url:{t}"} & set(captured)) for t in tokens)
+            and ("?" in e.url) is searched
+        ),
+        None,
+    )
     if readback is not None and _verify(invariant, urlsplit(readback.url).path[len(root_path) :], spec):
         steps.append(
             {

@@ -182,7 +182,7 @@ def _searches(
         ]
         for name in names:
             suffix = next((s for s in suffixes if name.endswith(s)), None)
-            if suffix is None:
+            if suffix is None or name.lower().endswith("codesoortobjectid"):  # that one names the kind
                 continue
             prefix = name[: -len(suffix)]
             kind_param = next(

@@ -182,8 +182,12 @@ class ApiApp:
     async def _process_anyway(self, request: Request, operation_id: str, dispatch_id: str, *, item: bool, base: str) -> None:
         """The refused-but-stored quirk: the write is done, then refused (invariant layer, issue 18)."""
         raw = str(request.path_params.get("uuid", "")).lower()
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
         try:
-            body = self.contract.validate_body(operation_id, await read_json(request), partial=False)
+            body = None
+            if request.method != "DELETE":
+                body = self.contract.validate_body(operation_id, await read_json(request), partial=False)
             await run_in_threadpool(self.service.dispatch, dispatch_id, raw if item else None, body, {}, base, str(request.url))
         except ApiError:
             pass
