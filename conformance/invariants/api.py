@@ -34,6 +34,7 @@ class Record:
     scope: str | None = None
     value: str | None = None  # identificator: its value
     alive: bool = True
+    owned: bool = True  # False: found on the target (--read-only), never deleted by the run
 
 
 @dataclass
@@ -201,7 +202,7 @@ class Executor:
         for attempt in range(2):  # a second pass for what a dependant kept (a KvK under a vestiging)
             for record in pending:
                 route = routes.get(record.role)
-                if route is None or not record.alive:
+                if route is None or not record.alive or not record.owned:
                     continue
                 try:
                     reply = self.send(route, VALID, label=f"cleanup {record.role}", uuid=record.uuid)
@@ -220,6 +221,26 @@ class Executor:
 
     def kind(self, name: str) -> IdentifierKind:
         return self.spec.identifiers[name]
+
+
+def discover(ex: Executor, actions: Any) -> None:
+    """--read-only: the first page of holders the target already has, as records the run never
+    deletes, and the identifier values they show (what the read probes need)."""
+    route = ex.spec.holder.route("read")
+    listing = next((r for r in ex.spec.reads if route is not None and r.path == route.url() .rstrip("/")), None)
+    if listing is None:
+        return
+    reply = ex.send(listing, VALID, label="read-only: existing klanten", query={})
+    if reply.status != 200 or not isinstance(reply.json(), dict):
+        return
+    for body in reply.json().get("results", [])[:20]:
+        uuid = _uuid_of(body)
+        if uuid is None:
+            continue
+        ex.records.append(Record("holder", uuid, owned=False))
+        for held in actions.view(uuid) or []:
+            if held.kind in ex.values and held.value not in ex.values[held.kind]:
+                ex.values[held.kind].append(held.value)
 
 
 def _uuid_of(body: Any) -> str | None:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from conformance.client import Client
 from conformance.evidence import Exchange
 from conformance.generators import IdentifierGenerator
-from conformance.invariants.api import Executor, Outcome, step_label
+from conformance.invariants.api import Executor, Outcome, discover, step_label
 from conformance.invariants.checks import Judge, Violation
 from conformance.invariants.credentials import OTHER_SCHEME, VALID, CredentialForms
 from conformance.invariants.identificatoren import IdentificatorActions
@@ -88,6 +88,7 @@ class Driver:
         self.sequences = 0
         self.requests = 0
         self.cleanups: list[tuple[str, int | None]] = []
+        self.read_only = False  # set by the run: sequences start from what the target already holds
         self.value_kinds: dict[str, str] = {}  # every identifier value used -> its kind (for export)
         bron = [self.gen.rsin(), self.gen.rsin()] if spec.scope_field else [""]
         self.scope_values = tuple(bron)
@@ -98,6 +99,8 @@ class Driver:
         """One sequence from an empty model; every record it made is deleted, also after a crash."""
         ex = Executor(self.spec, self.client, self.forms, self.gen, self.run_id, self.scope_values)
         actions = _STYLES[self.spec.style](ex)
+        if self.read_only:
+            discover(ex, actions)
         judge = Judge(ex, actions, active, self.checked)
         result = SequenceRun(list(steps))
         self.sequences += 1

@@ -72,6 +72,7 @@ class InvariantRun:
         self.forms = CredentialForms(auth)
         redactor.learn(*self.forms.secrets())
         self.driver = Driver(spec, client, self.forms, generators, run_id, budget or Budget())
+        self.driver.read_only = read_only
         self.client = client
         self.seed = seed
         self.profile = profile
@@ -267,10 +268,15 @@ class InvariantRun:
                 if inv in evidence
             ],
             "observations": self.driver.observations[:20],
+            "cut_short": self.driver.budget.spent(self.driver.steps),
             "coverage": {
                 "declared": len(declared),
                 "exercised": len(hit),
                 "percent": round(100.0 * len(hit) / len(declared), 1) if declared else 0.0,
+                "table": [
+                    {"operation": c[0], "method": c[1], "form": c[2], "identifier": c[3], "exercised": covered(c, exercised)}
+                    for c in declared
+                ],
                 "missing": [list(c) for c in declared if not covered(c, exercised)][:200],
             },
             "cleanup": {
