@@ -135,7 +135,8 @@ class Executor:
             return None
         if reply.status != 200:
             raise TargetError(
-                f"reading {route.operation if route else '?'} {uuid} with valid credentials answered {reply.status}"
+                f"reading {route.operation if route else '?'} {uuid} with valid credentials answered "
+                f"{reply.status}"
             )
         return reply.json()
 
@@ -198,7 +199,8 @@ class Executor:
             "context": self.spec.context.route("delete") if self.spec.context else None,
         }
         order = {"identificator": 0, "zelfstandig": 1, "holder": 2, "context": 3}
-        pending = sorted(reversed(self.records), key=lambda r: order.get(r.role, 9))
+        ranked = sorted(enumerate(self.records), key=lambda p: (order.get(p[1].role, 9), -p[0]))
+        pending = [record for _, record in ranked]  # dependants first, newest first
         for attempt in range(2):  # a second pass for what a dependant kept (a KvK under a vestiging)
             for record in pending:
                 route = routes.get(record.role)
@@ -227,7 +229,9 @@ def discover(ex: Executor, actions: Any) -> None:
     """--read-only: the first page of holders the target already has, as records the run never
     deletes, and the identifier values they show (what the read probes need)."""
     route = ex.spec.holder.route("read")
-    listing = next((r for r in ex.spec.reads if route is not None and r.path == route.url() .rstrip("/")), None)
+    listing = next(
+        (r for r in ex.spec.reads if route is not None and r.path == route.url().rstrip("/")), None
+    )
     if listing is None:
         return
     reply = ex.send(listing, VALID, label="read-only: existing klanten", query={})

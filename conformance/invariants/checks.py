@@ -45,14 +45,16 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant(
         "INV-R5-nnp-not-refused",
         "KLOK01-R5",
-        "A klant is never refused only because another klant holds the same niet-natuurlijk-persoon identifier.",
+        "A klant is never refused only because another klant holds the same niet-natuurlijk-persoon "
+        "identifier.",
         "write",
         "C2 (contested on klantinteracties-v1: unscoped KvK/RSIN)",
     ),
     Invariant(
         "INV-R6-np-or-nnp",
         "KLOK01-R6",
-        "No klant holds natuurlijk- and niet-natuurlijk-persoon identifying data together, or first one and then the other.",
+        "No klant holds natuurlijk- and niet-natuurlijk-persoon identifying data together, or first one "
+        "and then the other.",
         "write",
         "C7 (core uncontested; scoped BSN contested)",
     ),
@@ -80,14 +82,16 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant(
         "INV-R8-no-disclosure",
         "KLOK01-R8",
-        "An answer to a request without valid credentials contains no identifying value or record uuid it was not sent.",
+        "An answer to a request without valid credentials contains no identifying value or record uuid it "
+        "was not sent.",
         "read",
         "C6",
     ),
     Invariant(
         "INV-R8-existence-hidden",
         "KLOK01-R8",
-        "Without valid credentials, a record or identifier that exists gets the same answer as one that does not.",
+        "Without valid credentials, a record or identifier that exists gets the same answer as one that "
+        "does not.",
         "read",
         "C6",
     ),
@@ -159,7 +163,8 @@ class Judge:
                         found.append(
                             Violation(
                                 invariant,
-                                f"{kind} {value} is held by {len(same)} klanten{where}: {', '.join(sorted(same))}",
+                                f"{kind} {value} is held by {len(same)} klanten{where}: "
+                                f"{', '.join(sorted(same))}",
                             )
                         )
         return found
@@ -251,7 +256,8 @@ class Judge:
             return [
                 Violation(
                     "INV-R5-nnp-not-refused",
-                    f"{step.action} was refused ({out.status}) while the same write with a fresh value was accepted ({again.status})",
+                    f"{step.action} was refused ({out.status}) while the same write with a fresh value was "
+                    f"accepted ({again.status})",
                 )
             ]
         return []
@@ -266,7 +272,8 @@ class Judge:
                 found.append(
                     Violation(
                         "INV-R7-no-unauthenticated-registration",
-                        f"{step.action} with credentials '{step.form}' answered {out.status}, and {kind} {value} is now held by {', '.join(sorted(held))}",
+                        f"{step.action} with credentials '{step.form}' answered {out.status}, and {kind} "
+                        f"{value} is now held by {', '.join(sorted(held))}",
                     )
                 )
         for holder, before in sorted(out.before.items()):
@@ -275,7 +282,8 @@ class Judge:
                 found.append(
                     Violation(
                         "INV-R7-no-unauthenticated-registration",
-                        f"{step.action} with credentials '{step.form}' answered {out.status}, and klant {holder}'s identifying data changed from {before} to {after or 'gone'}",
+                        f"{step.action} with credentials '{step.form}' answered {out.status}, and klant "
+                        f"{holder}'s identifying data changed from {before} to {after or 'gone'}",
                     )
                 )
         return found
@@ -295,7 +303,8 @@ class Judge:
                 return [
                     Violation(
                         "INV-R8-no-disclosure",
-                        f"{exchange.method} {exchange.url} without valid credentials answered {exchange.status} disclosing {', '.join(leaked[:3])}",
+                        f"{exchange.method} {exchange.url} without valid credentials answered "
+                        f"{exchange.status} disclosing {', '.join(leaked[:3])}",
                     )
                 ]
         return []
@@ -310,7 +319,8 @@ class Judge:
                 found.append(
                     Violation(
                         "INV-R8-no-disclosure",
-                        f"{existing.response.request.method} {existing.response.request.url.path} without valid credentials answered {existing.status} disclosing {', '.join(leaked[:3])}",
+                        f"{existing.response.request.method} {existing.response.request.url.path} without "
+                        f"valid credentials answered {existing.status} disclosing {', '.join(leaked[:3])}",
                     )
                 )
         if self._tick("INV-R8-existence-hidden"):
@@ -320,7 +330,8 @@ class Judge:
                 found.append(
                     Violation(
                         "INV-R8-existence-hidden",
-                        f"{existing.response.request.method} without valid credentials: {existing.status} for what exists, {absent.status} for what does not"
+                        f"{existing.response.request.method} without valid credentials: {existing.status} "
+                        f"for what exists, {absent.status} for what does not"
                         + ("" if existing.status != absent.status else " (bodies differ)"),
                     )
                 )

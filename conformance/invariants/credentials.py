@@ -52,7 +52,8 @@ class CredentialForms:
                     "alg-none": {self.header: f"Bearer {unsigned_jwt(claims)}"},
                     "signature-stripped": {self.header: f"Bearer {head}.{payload}."},
                     "wrong-signature": {
-                        self.header: f"Bearer {mint_zgw_jwt(auth.client_id, secrets.token_hex(32), issued_at=iat)}"
+                        self.header: "Bearer "
+                        + mint_zgw_jwt(auth.client_id, secrets.token_hex(32), issued_at=iat)
                     },
                     "unknown-client": {
                         self.header: "Bearer "

@@ -97,7 +97,10 @@ def scenario_for(
     the read-back that showed the violation as a verify step with what a conformant server shows."""
     inv = BY_ID[invariant]
     root_path = urlsplit(root_url).path.rstrip("/")
-    variables = {f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}" for i, (value, kind) in enumerate(values.items())}
+    variables = {
+        f"v{i}": f"{{{{ gen.{spec.identifiers[kind].generator} }}}}"
+        for i, (value, kind) in enumerate(values.items())
+    }
     names = {value: f"v{i}" for i, value in enumerate(values)}
     captured: dict[str, str] = {}
     scheme = "Bearer" if spec.style == "subject" else "Token"
@@ -132,7 +135,10 @@ def scenario_for(
     for exchange in exchanges:
         if exchange.step.startswith(("cleanup", "read back", "read before")):
             continue
-        step: dict[str, Any] = {"name": f"{len(steps) + 1}. {exchange.step}"[:200], "request": request_of(exchange)}
+        step: dict[str, Any] = {
+            "name": f"{len(steps) + 1}. {exchange.step}"[:200],
+            "request": request_of(exchange),
+        }
         invalid = "form=valid" not in exchange.step and "form=" in exchange.step
         if invalid and inv.requirement in ("KLOK01-R7", "KLOK01-R8"):
             step["expect"] = {"status": list(refusal_statuses)}
@@ -157,7 +163,9 @@ def scenario_for(
             e
             for e in reversed(exchanges)
             if e.step.startswith("read back")
-            and any(t in e.url and (t in names if searched else {t, f"url:{t}"} & set(captured)) for t in tokens)
+            and any(
+                t in e.url and (t in names if searched else {t, f"url:{t}"} & set(captured)) for t in tokens
+            )
             and ("?" in e.url) is searched
         ),
         None,
@@ -168,7 +176,10 @@ def scenario_for(
                 "name": "with valid credentials, the state a conformant server shows",
                 "verify": True,
                 "request": request_of(readback),
-                "expect": {"status": 200, "body": _verify(invariant, urlsplit(readback.url).path[len(root_path) :], spec)},
+                "expect": {
+                    "status": 200,
+                    "body": _verify(invariant, urlsplit(readback.url).path[len(root_path) :], spec),
+                },
             }
         )
     return {

@@ -48,9 +48,9 @@ class IdentificatorActions:
         if not (step.scoped or under) or not self.scope:
             return None
         parent_kind = under or next(k for k, v in self.spec.identifiers.items() if not v.natuurlijk)
-        for record in self.ex.live("identificator"):
-            if record.kind == parent_kind:
-                return record.uuid
+        for known in self.ex.live("identificator"):
+            if known.kind == parent_kind:
+                return known.uuid
         value = self.ex.value(parent_kind, FRESH)
         reply = self.ex.send(
             self.ident.route("create"),
@@ -118,7 +118,12 @@ class IdentificatorActions:
         for item in (body or {}).get(self.nested) or []:
             group = item.get(self.group) or {}
             if item.get("uuid"):
-                self.ex.adopt("identificator", str(item["uuid"]), kind=codes.get(group.get(self.kind_field)), value=group.get(self.value_field))
+                self.ex.adopt(
+                    "identificator",
+                    str(item["uuid"]),
+                    kind=codes.get(group.get(self.kind_field)),
+                    value=group.get(self.value_field),
+                )
 
     def do_concurrent(self, step: Step, label: str, out: Outcome) -> None:
         natural = [k for k, v in self.spec.identifiers.items() if v.natuurlijk]
@@ -230,7 +235,7 @@ class IdentificatorActions:
             Step("change", idents=((ident.kind, step.idents[0][1] if step.idents else FRESH),)), out
         )
         _, value = pairs[0]
-        body = {self.group: {**self.ex.kind(ident.kind).codes, self.value_field: value}}
+        body: dict[str, Any] = {self.group: {**self.ex.kind(ident.kind).codes, self.value_field: value}}
         route = self.ident.route("update" if step.route == "put" else "patch")
         if step.route == "put":
             current = self.ex.get(self.ident.route("read"), ident.uuid, "read before change") or {}
@@ -375,7 +380,8 @@ class IdentificatorActions:
         key = ("view", holder)
         if key not in self.ex.cache:
             self.ex.cache[key] = self._view(holder)
-        return self.ex.cache[key]
+        view: list[Holding] | None = self.ex.cache[key]
+        return view
 
     def _view(self, holder: str) -> list[Holding] | None:
         body = self.ex.get(self.spec.holder.route("read"), holder, "read back holder")

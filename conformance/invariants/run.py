@@ -154,14 +154,14 @@ class InvariantRun:
                 )
                 continue
             if invariant.id in found:
-                f = found[invariant.id]
                 steps, exchanges, message = evidence[invariant.id]
                 outcome.results.append(
                     ScenarioResult(
                         invariant.id,
                         verifies,
                         Verdict.FAIL,
-                        f"{message} (minimal sequence of {len(steps)} step(s); replay: {self.replay_command()})",
+                        f"{message} (minimal sequence of {len(steps)} step(s); "
+                        f"replay: {self.replay_command()})",
                         exchanges=exchanges,
                     )
                 )
@@ -209,9 +209,6 @@ class InvariantRun:
     ) -> dict[str, Any]:
         sent = " ".join(f"{e.url} {e.request_body}" for e in exchanges)
         values = {v: k for v, k in self.driver.value_kinds.items() if v in sent}
-        last = next(
-            (e.step for e in reversed(exchanges) if not e.step.startswith(("cleanup", "read back"))), ""
-        )
         return scenario_for(
             invariant,
             message,
@@ -274,7 +271,13 @@ class InvariantRun:
                 "exercised": len(hit),
                 "percent": round(100.0 * len(hit) / len(declared), 1) if declared else 0.0,
                 "table": [
-                    {"operation": c[0], "method": c[1], "form": c[2], "identifier": c[3], "exercised": covered(c, exercised)}
+                    {
+                        "operation": c[0],
+                        "method": c[1],
+                        "form": c[2],
+                        "identifier": c[3],
+                        "exercised": covered(c, exercised),
+                    }
                     for c in declared
                 ],
                 "missing": [list(c) for c in declared if not covered(c, exercised)][:200],

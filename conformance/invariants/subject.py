@@ -50,7 +50,7 @@ class SubjectActions:
         if not pairs:
             return {}
         subject_type = self.ex.kind(pairs[0][0]).subject_type
-        return {self.kind_field: subject_type, self.group: {kind: value for kind, value in pairs}}
+        return {self.kind_field: subject_type, self.group: dict(pairs)}
 
     def do_create(self, step: Step, label: str, out: Outcome) -> None:
         pairs = self.note_values(step, out)
@@ -166,7 +166,8 @@ class SubjectActions:
         key = ("view", holder)
         if key not in self.ex.cache:
             self.ex.cache[key] = self._view(holder)
-        return self.ex.cache[key]
+        view: list[Holding] | None = self.ex.cache[key]
+        return view
 
     def _view(self, holder: str) -> list[Holding] | None:
         body = self.ex.get(self.spec.holder.route("read"), holder, "read back holder")

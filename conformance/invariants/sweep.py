@@ -125,7 +125,11 @@ def credential_routes(form: str, kind: str, searches: int, kinds: int, read_only
         ]
     )
     reads = [Step("read", form, other=r, route=u) for r in range(3) for u in URL_FORMS]
-    finds = [Step("search", form, target=s, kind=kinds, route=u) for s in range(searches) for u in ("documented", "head")]
+    finds = [
+        Step("search", form, target=s, kind=kinds, route=u)
+        for s in range(searches)
+        for u in ("documented", "head")
+    ]
     writes = (
         []
         if read_only
@@ -141,7 +145,9 @@ def credential_routes(form: str, kind: str, searches: int, kinds: int, read_only
             Step("delete", form, target=0, other=2),
         ]
     )
-    return Sequence(setup + reads + finds + writes, origin="sweep", labels=[f"credential routes {form} ({kind})"])
+    return Sequence(
+        setup + reads + finds + writes, origin="sweep", labels=[f"credential routes {form} ({kind})"]
+    )
 
 
 def credential_carriers(form: str, kind: str) -> Sequence:
@@ -165,7 +171,9 @@ def plan(spec: InvariantSpec, forms: tuple[str, ...], read_only: bool) -> Iterat
     natural = [k for k in kinds if spec.identifiers[k].natuurlijk]
     nnp = [k for k in kinds if k not in natural]
     bad = [f for f in forms if f != VALID]
-    state = [] if read_only else [orderings(k, (nnp if k in natural else natural)[0], natural[0]) for k in kinds]
+    state = (
+        [] if read_only else [orderings(k, (nnp if k in natural else natural)[0], natural[0]) for k in kinds]
+    )
     if state:
         yield from state[0]
     for number, form in enumerate(bad):

@@ -111,7 +111,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return ScenarioFile.from_parent(parent, path=file_path)
     state = get_state(parent.config)
     profile_source = state.settings.load_profile().source
-    if state.settings.invariants and profile_source is not None and file_path.resolve() == profile_source.resolve():
+    if (
+        state.settings.invariants
+        and profile_source is not None
+        and file_path.resolve() == profile_source.resolve()
+    ):
         from conformance.plugin.invariant_items import InvariantFile
 
         invariant_file: pytest.Collector = InvariantFile.from_parent(parent, path=file_path)

@@ -154,7 +154,11 @@ class ApiApp:
         base = f"{_site(request)}{self.root_path}"
         raw_uuid = str(request.path_params.get("uuid", ""))
         failure = self._refusal(request)
-        if failure is not None and self.switches.quirk == quirks.REFUSED_BUT_STORED and request.method != "GET":
+        if (
+            failure is not None
+            and self.switches.quirk == quirks.REFUSED_BUT_STORED
+            and request.method != "GET"
+        ):
             await self._process_anyway(request, operation_id, dispatch_id, item=item, base=base)
         if failure is not None:
             if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
@@ -178,8 +182,9 @@ class ApiApp:
         headers = {"Location": payload["url"]} if status == 201 else None
         return JSONResponse(payload, status_code=status, headers=headers)
 
-
-    async def _process_anyway(self, request: Request, operation_id: str, dispatch_id: str, *, item: bool, base: str) -> None:
+    async def _process_anyway(
+        self, request: Request, operation_id: str, dispatch_id: str, *, item: bool, base: str
+    ) -> None:
         """The refused-but-stored quirk: the write is done, then refused (invariant layer, issue 18)."""
         raw = str(request.path_params.get("uuid", "")).lower()
         if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
@@ -188,7 +193,9 @@ class ApiApp:
             body = None
             if request.method != "DELETE":
                 body = self.contract.validate_body(operation_id, await read_json(request), partial=False)
-            await run_in_threadpool(self.service.dispatch, dispatch_id, raw if item else None, body, {}, base, str(request.url))
+            await run_in_threadpool(
+                self.service.dispatch, dispatch_id, raw if item else None, body, {}, base, str(request.url)
+            )
         except ApiError:
             pass
 
@@ -244,7 +251,9 @@ class ReferenceApp(ApiApp):
         anonymous_ok = self.switches.anonymous_reads if safe else self.switches.anonymous_writes
         header = request.headers.get("authorization")
         quirk = self.switches.quirk
-        if quirk and quirks.token_refusal_bypassed(quirk, request.method, header, "token", request.query_params, request.url.path):
+        if quirk and quirks.token_refusal_bypassed(
+            quirk, request.method, header, "token", request.query_params, request.url.path
+        ):
             return None
         parts = (header or "").split()
         if quirk == quirks.OTHER_SCHEME_ALIAS and len(parts) == 2 and parts[0].lower() == "bearer":

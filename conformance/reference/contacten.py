@@ -168,7 +168,9 @@ class BetrokkeneResource(Resource):
             partij = self.lookup("partij", body["wasPartij"], "wasPartij")
             values["partij_id"] = None if partij is None else partij["id"]
             linking = partij is not None and (row is None or partij["id"] != row["partij_id"])
-            linkable = self.switches.zelfstandig_linkable or (put and self.switches.quirk == quirks.BETROKKENE_LINK_VIA_PUT)
+            linkable = self.switches.zelfstandig_linkable or (
+                put and self.switches.quirk == quirks.BETROKKENE_LINK_VIA_PUT
+            )
             if linking and row is not None and row["zelfstandig"] and not linkable:
                 raise problems.invalid("wasPartij", rules.ZELFSTANDIG_BETROKKENE_REASON)
         if "contactnaam" in body:
@@ -182,6 +184,8 @@ class BetrokkeneResource(Resource):
         if row is None:
             values["zelfstandig"] = int(values.get("partij_id") is None)
             if values["zelfstandig"] and self.switches.quirk == quirks.BETROKKENE_NEEDS_PARTIJ:
-                raise problems.invalid("wasPartij", "Een betrokkene moet bij een partij horen.", code="required")
+                raise problems.invalid(
+                    "wasPartij", "Een betrokkene moet bij een partij horen.", code="required"
+                )
         fresh = self.save(row, values)
         return (201 if row is None else 200), self.represent(fresh, base)

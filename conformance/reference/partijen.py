@@ -163,7 +163,9 @@ class PartijResource(IdentificatorRules):
             values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
         return values
 
-    def plan(self, items: list[dict[str, Any]], name: str, *, soort: str | None = None, update: bool = False) -> list[dict[str, Any]]:
+    def plan(
+        self, items: list[dict[str, Any]], name: str, *, soort: str | None = None, update: bool = False
+    ) -> list[dict[str, Any]]:
         planned: list[dict[str, Any]] = []
         errors: list[InvalidParam] = []
         for i, item in enumerate(items):
@@ -196,7 +198,13 @@ class PartijResource(IdentificatorRules):
                 self.store.insert(
                     "partij_identificator", {**columns, "uuid": str(uuidlib.uuid4()), "partij_id": partij_id}
                 )
-            quirks.check_bsn(self.store, self.switches.quirk, "partij-create", _bsns([i["partijIdentificator"] for i in items]), partij_id)
+            quirks.check_bsn(
+                self.store,
+                self.switches.quirk,
+                "partij-create",
+                _bsns([i["partijIdentificator"] for i in items]),
+                partij_id,
+            )
             row = self.store.one("SELECT * FROM partij WHERE id = ?", (partij_id,))
             assert row is not None
             return 201, self.represent(row, base)
@@ -217,7 +225,9 @@ class PartijResource(IdentificatorRules):
             if items is not None:
                 if items and not skip_link:
                     self.check_link(row, "partijIdentificatoren")
-                planned = self.plan(items, "partijIdentificatoren", soort=body.get("soortPartij", row["soort"]), update=True)
+                planned = self.plan(
+                    items, "partijIdentificatoren", soort=body.get("soortPartij", row["soort"]), update=True
+                )
                 self.store.execute("DELETE FROM partij_identificator WHERE partij_id = ?", (row["id"],))
                 for columns in planned:
                     self.store.insert(
@@ -265,14 +275,22 @@ class IdentificatorResource(IdentificatorRules):
         if partij is not None:
             soorten = [*self.soorten_of(partij["id"], own_id), columns["code_soort"]]
             mixed = self.switches.bsn_with_nnp or self.switches.quirk == quirks.NP_NNP_SEPARATE
-            errors.extend(rules.combination_problems(soorten, name="identificeerdePartij", bsn_with_nnp=mixed))
-            errors.extend(quirks.soort_problem(self.switches.quirk, partij["soort"], soorten, "identificeerdePartij"))
+            errors.extend(
+                rules.combination_problems(soorten, name="identificeerdePartij", bsn_with_nnp=mixed)
+            )
+            errors.extend(
+                quirks.soort_problem(self.switches.quirk, partij["soort"], soorten, "identificeerdePartij")
+            )
         if errors:
             raise problems.validation_error(errors)
         columns["partij_id"] = None if partij is None else partij["id"]
         fresh = self.save(row, columns)
         link_only = row is not None and "partijIdentificator" not in body
-        route = "identificator-create" if row is None else ("identificator-link" if link_only else "identificator-update")
+        route = (
+            "identificator-create"
+            if row is None
+            else ("identificator-link" if link_only else "identificator-update")
+        )
         bsns = [columns["object_id"]] if columns["code_soort"] == rules.BSN else []
         quirks.check_bsn(self.store, self.switches.quirk, route, bsns, columns["partij_id"])
         return (201 if row is None else 200), self.represent(fresh, base)

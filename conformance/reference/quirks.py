@@ -94,11 +94,17 @@ def extra_fields(quirk: str, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def token_refusal_bypassed(quirk: str, method: str, header: str | None, scheme: str, query: Any, path: str) -> bool:
+def token_refusal_bypassed(
+    quirk: str, method: str, header: str | None, scheme: str, query: Any, path: str
+) -> bool:
     """Whether a request without valid credentials is let through by a credential or URL quirk
     (``header`` None: no Authorization header at all)."""
     parts = (header or "").split()
-    if quirk == SCHEME_ALONE_ACCEPTED and header is not None and (not parts or parts == [parts[0]] and parts[0].lower() == scheme):
+    if (
+        quirk == SCHEME_ALONE_ACCEPTED
+        and header is not None
+        and (not parts or (len(parts) == 1 and parts[0].lower() == scheme))
+    ):
         return True  # an empty value, or the scheme word alone
     if quirk == MALFORMED_ACCEPTED and len(parts) > 2 and parts[0].lower() == scheme:
         return True
@@ -110,7 +116,11 @@ def common_bypass(quirk: str, method: str, query: Any, path: str) -> bool:
         return True
     if quirk == HEAD_UNAUTHENTICATED and method == "HEAD":
         return True
-    if quirk == ANONYMOUS_SEARCH and method == "GET" and any(str(k).lower().endswith(("objectid", "inpbsn", "innnnpid")) for k in query):
+    if (
+        quirk == ANONYMOUS_SEARCH
+        and method == "GET"
+        and any(str(k).lower().endswith(("objectid", "inpbsn", "innnnpid")) for k in query)
+    ):
         return True
     return quirk == SLASH_UNAUTHENTICATED and method in ("GET", "HEAD") and path.endswith("/")
 

@@ -245,7 +245,6 @@ _ALL = (
 )
 
 
-
 # invariant-layer variants (issue 18): each flips one quirk (conformance/reference/quirks.py) on a route,
 # method, credential form or URL form the scenarios were not written for. Broken ones must be caught by
 # the invariant layer with the scenarios off; controls (breaks=()) must give no failure at all.
@@ -432,8 +431,8 @@ _INVARIANT_VARIANTS = (
     _invariant_variant(
         "ctl-soort-must-match",
         (),
-        "Control, stricter than required: a BSN identificator only on a partij of soort persoon (decisions.md "
-        "C7 SHOULD), refused elsewhere.",
+        "Control, stricter than required: a BSN identificator only on a partij of soort persoon "
+        "(decisions.md C7 SHOULD), refused elsewhere.",
         quirks.SOORT_MUST_MATCH,
     ),
     _invariant_variant(

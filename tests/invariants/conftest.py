@@ -20,7 +20,9 @@ def run_invariants() -> Iterator[Runner]:
     switched off), the context closed afterwards."""
     opened: list[RunContext] = []
 
-    def run(profile: str, variant: str, *, read_only: bool = False, budget: Budget | None = None) -> InvariantOutcome:
+    def run(
+        profile: str, variant: str, *, read_only: bool = False, budget: Budget | None = None
+    ) -> InvariantOutcome:
         settings = Settings(
             profile=profile,
             reference_variant=variant,

@@ -25,7 +25,9 @@ CASES = [
 
 def _run_exported(document: dict[str, Any], profile: str, variant: str) -> tuple[Verdict, str]:
     scenario = parse_scenario(document, Path(f"{document['id']}.scenario.yaml"))
-    settings = Settings(profile=profile, reference_variant=variant, run_id=f"exp-{variant}", skip_preflight=True)
+    settings = Settings(
+        profile=profile, reference_variant=variant, run_id=f"exp-{variant}", skip_preflight=True
+    )
     ctx = RunContext.open(settings)
     try:
         result = ScenarioRunner(ctx.runner_context()).run(scenario)

@@ -34,15 +34,18 @@ CASES = [
 
 
 @pytest.mark.parametrize(("profile", "variant"), CASES)
-def test_invariants_catch_exactly_what_a_variant_breaks(run_invariants: Runner, profile: str, variant: str) -> None:
+def test_invariants_catch_exactly_what_a_variant_breaks(
+    run_invariants: Runner, profile: str, variant: str
+) -> None:
     chosen = variants_for(profile)[variant]
     breaks = set(chosen.breaks_in(profile))
     outcome = run_invariants(profile, variant)
     failing = failing_requirements(outcome)
     extra = EXTRA.get((profile, variant), (set(), ""))[0]
     collateral = sorted(failing - breaks - extra)
-    assert not collateral, f"{profile}/{variant}: invariants failed requirements it does not break: {collateral}: " + "; ".join(
-        r.message for r in outcome.results if r.verdict.value == "fail"
+    assert not collateral, (
+        f"{profile}/{variant}: invariants failed requirements it does not break: {collateral}: "
+        + "; ".join(r.message for r in outcome.results if r.verdict.value == "fail")
     )
     errors = [r.message for r in outcome.results if r.verdict.value == "error"]
     assert not errors, errors
@@ -50,7 +53,9 @@ def test_invariants_catch_exactly_what_a_variant_breaks(run_invariants: Runner, 
         missed = sorted(breaks - failing)
         assert not missed, f"{profile}/{variant}: the invariant layer missed {missed}"
     if not breaks:  # the reference and the conformant controls: every invariant held
-        assert {r.verdict.value for r in outcome.results} == {"pass"}, [(r.scenario_id, r.message) for r in outcome.results]
+        assert {r.verdict.value for r in outcome.results} == {"pass"}, [
+            (r.scenario_id, r.message) for r in outcome.results
+        ]
         assert not outcome.not_run, outcome.not_run
 
 

@@ -56,9 +56,9 @@ def jwt_refusal(
     parts = authorization.split()
     if quirk == quirks.OTHER_SCHEME_ALIAS and len(parts) == 2 and parts[0].lower() == "token":
         parts = ["Bearer", parts[1]]  # the valid token under another scheme word: conformant
-    if quirk in (quirks.JWT_SIGNATURE_STRIPPED, quirks.JWT_EMPTY_SECRET) and len(parts) == 2:
-        if quirks.jwt_quirk_accepts(quirk, parts[1], client_id):
-            return None
+    jwt_quirk = quirk in (quirks.JWT_SIGNATURE_STRIPPED, quirks.JWT_EMPTY_SECRET) and len(parts) == 2
+    if jwt_quirk and quirks.jwt_quirk_accepts(quirk, parts[1], client_id):
+        return None
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return forbidden("not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
     if accept_any:
