@@ -453,6 +453,8 @@ _INVARIANT_VARIANTS = (
 )
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (*_ALL, *_INVARIANT_VARIANTS)}
+INVARIANT_LAYER = frozenset(v.name for v in _INVARIANT_VARIANTS)
+"""The variants that prove the invariant layer (tests/invariants); controls among them break nothing."""
 
 
 def variants_for(profile: str) -> dict[str, Variant]:
