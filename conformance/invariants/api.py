@@ -201,7 +201,8 @@ class Executor:
         order = {"identificator": 0, "zelfstandig": 1, "holder": 2, "context": 3}
         ranked = sorted(enumerate(self.records), key=lambda p: (order.get(p[1].role, 9), -p[0]))
         pending = [record for _, record in ranked]  # dependants first, newest first
-        for attempt in range(2):  # a second pass for what a dependant kept (a KvK under a vestiging)
+        last = 2
+        for attempt in range(last + 1):  # later passes: what a dependant kept (a KvK under a vestiging)
             for record in pending:
                 route = routes.get(record.role)
                 if route is None or not record.alive or not record.owned:
@@ -209,12 +210,14 @@ class Executor:
                 try:
                     reply = self.send(route, VALID, label=f"cleanup {record.role}", uuid=record.uuid)
                 except TargetError as exc:
-                    if attempt:
+                    if attempt == last:
                         outcomes.append((f"{route.url(record.uuid)}: {exc}", None))
                     continue
                 record.alive = reply.status not in (204, 200, 202, 404, 410)
-                if attempt or not record.alive:
+                if attempt == last or not record.alive:
                     outcomes.append((route.url(record.uuid), reply.status))
+            if not any(r.alive and r.owned and routes.get(r.role) for r in pending):
+                break
         return outcomes
 
     def run_concurrently(self, calls: list[Any]) -> list[Any]:

@@ -145,6 +145,8 @@ class Judge:
     def _r4(self, out: Outcome, holders: set[str]) -> list[Violation]:
         found = []
         for kind, value in sorted(out.values):
+            if kind not in self.ex.spec.identifiers:  # a pseudo holding (a subjectType the klant had)
+                continue
             if not self.ex.kind(kind).natuurlijk:
                 holders |= set(self.actions.holders_of(kind, value))
                 continue

@@ -94,7 +94,7 @@ def do_search(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) 
     if not held:
         out.ran = False
         return
-    value = held[-1]
+    value = held[0]  # the first value of a sequence is the one a valid create stored
     other = ex.gen.generate(ex.spec.identifiers[kind].generator)
     method = "HEAD" if step.route == "head" else None
 
