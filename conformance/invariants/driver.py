@@ -27,7 +27,7 @@ from conformance.invariants.api import Executor, Outcome, discover, step_label
 from conformance.invariants.checks import Judge, Violation
 from conformance.invariants.credentials import OTHER_SCHEME, VALID, CredentialForms
 from conformance.invariants.identificatoren import IdentificatorActions
-from conformance.invariants.probes import do_read, do_search
+from conformance.invariants.probes import do_list, do_read, do_search
 from conformance.invariants.spec import InvariantSpec
 from conformance.invariants.steps import FRESH, READ_ACTIONS, Sequence, Step
 from conformance.invariants.subject import SubjectActions
@@ -43,7 +43,7 @@ _STYLES: dict[str, Callable[[Executor], Any]] = {
 class Budget:
     """Steps bound the run (deterministic against the reference); seconds only cap a slow target."""
 
-    max_steps: int = 700
+    max_steps: int = 900
     max_seconds: float = 30.0
     examples: int = 10
     sequence_length: int = 6
@@ -111,7 +111,8 @@ class Driver:
                 label = step_label(index, step)
                 if step.action in READ_ACTIONS:
                     out = Outcome()
-                    (do_read if step.action == "read" else do_search)(ex, actions, step, label, out)
+                    probe = {"read": do_read, "search": do_search, "list": do_list}[step.action]
+                    probe(ex, actions, step, label, out)
                 else:
                     out = actions.perform(step, label)
                 result.steps_run += 1

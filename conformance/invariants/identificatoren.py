@@ -226,7 +226,9 @@ class IdentificatorActions:
             )
 
     def do_change(self, step: Step, label: str, out: Outcome) -> None:
-        ident = self.ex.pick("identificator", step.target)
+        wanted = step.idents[0][0] if step.idents else None
+        same = [r for r in self.ex.live("identificator") if r.kind == wanted]
+        ident = same[step.target % len(same)] if same else self.ex.pick("identificator", step.target)
         if ident is None or not ident.kind:
             out.ran = False
             return

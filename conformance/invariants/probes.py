@@ -83,6 +83,45 @@ def do_read(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) ->
     out.secret_values = secrets_of(ex, actions) - {record.uuid}
 
 
+def do_list(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) -> None:
+    """Every other read route of the profile's read collections (lists, and details of resources
+    that hold no identifying data themselves), plain and HEAD; details compared with a missing uuid."""
+    if not ex.spec.reads:
+        out.ran = False
+        return
+    route = ex.spec.reads[step.target % len(ex.spec.reads)]
+    method = "HEAD" if step.route == "head" else None
+    if not route.item:
+        ex.send(route, step.form, label=label, method=method, out=out)
+        out.secret_values = secrets_of(ex, actions)
+        return
+    uuid = _record_for(ex, route) or str(uuidlib.UUID(ex.gen.uuid()))
+    missing = str(uuidlib.UUID(ex.gen.uuid()))
+    existing = ex.send(route, step.form, label=label, uuid=uuid, method=method, out=out)
+    absent = ex.send(
+        route, step.form, label=label + " (a uuid that does not exist)", uuid=missing, method=method, out=out
+    )
+    out.compare = (existing, absent)
+    out.request_values |= {uuid, missing}
+    out.secret_values = secrets_of(ex, actions) - {uuid}
+
+
+def _record_for(ex: Executor, route: Any) -> str | None:
+    """A live record this detail route reads (e.g. the klantcontact a betrokkene was made in)."""
+    resources = {
+        "holder": ex.spec.holder,
+        "identificator": ex.spec.identificator,
+        "zelfstandig": ex.spec.zelfstandig,
+        "context": ex.spec.context,
+    }
+    for record in ex.records:
+        resource = resources.get(record.role)
+        read = resource.route("read") if resource is not None else None
+        if record.alive and read is not None and read.path == route.path:
+            return record.uuid
+    return None
+
+
 def do_search(ex: Executor, actions: Any, step: Step, label: str, out: Outcome) -> None:
     if not ex.spec.searches:
         out.ran = False

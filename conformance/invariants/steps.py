@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 FRESH = -1
 
 WRITE_ACTIONS = ("create", "attach", "move", "change", "delete", "concurrent", "zelfstandig", "link")
-READ_ACTIONS = ("read", "search")
+READ_ACTIONS = ("read", "search", "list")
 
 
 @dataclass(frozen=True)

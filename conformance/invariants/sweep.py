@@ -112,7 +112,9 @@ def credential_basics(form: str, kind: str) -> Sequence:
     return Sequence(steps, origin="sweep", labels=[f"credentials {form} ({kind})"])
 
 
-def credential_routes(form: str, kind: str, searches: int, kinds: int, read_only: bool) -> Sequence:
+def credential_routes(
+    form: str, kind: str, searches: int, kinds: int, read_only: bool, lists: int = 0
+) -> Sequence:
     """Every other route and URL form with one credential form (the identifier kind rotates)."""
     setup = (
         []
@@ -125,6 +127,7 @@ def credential_routes(form: str, kind: str, searches: int, kinds: int, read_only
         ]
     )
     reads = [Step("read", form, other=r, route=u) for r in range(3) for u in URL_FORMS]
+    reads += [Step("list", form, target=i, route=u) for i in range(lists) for u in ("documented", "head")]
     finds = [
         Step("search", form, target=s, kind=kinds, route=u)
         for s in range(searches)
@@ -184,8 +187,8 @@ def plan(spec: InvariantSpec, forms: tuple[str, ...], read_only: bool) -> Iterat
         yield from rest
     for number, form in enumerate([*bad, VALID]):
         kind = kinds[number % len(kinds)]
-        yield credential_routes(form, kind, len(spec.searches), number, read_only)
+        yield credential_routes(form, kind, len(spec.searches), number, read_only, len(spec.reads))
     if not read_only:
         for number, form in enumerate([*bad, VALID]):
-            for offset in range(1, len(kinds)):
+            for offset in range(len(kinds)):
                 yield credential_carriers(form, kinds[(number + offset) % len(kinds)])
