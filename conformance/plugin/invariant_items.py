@@ -30,7 +30,7 @@ class InvariantFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         for invariant in INVARIANTS:
-            yield InvariantItem.from_parent(self, name=f"invariant {invariant.id}", invariant=invariant)
+            yield InvariantItem.from_parent(self, name=invariant.id, invariant=invariant)
 
     def setup(self) -> None:
         ctx = get_context(self.config)
