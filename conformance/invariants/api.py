@@ -228,6 +228,36 @@ class Executor:
         return self.spec.identifiers[name]
 
 
+class StyleActions:
+    """What both styles share: dispatching a step to ``do_<action>`` and noting its values."""
+
+    ex: Executor
+
+    def perform(self, step: Step, label: str) -> Outcome:
+        out = Outcome()
+        handler = getattr(self, f"do_{step.action}", None)
+        if handler is None:
+            out.ran = False
+            return out
+        handler(step, label, out)
+        return out
+
+    def note_values(self, step: Step, out: Outcome) -> list[tuple[str, str]]:
+        """The values a step sends (fresh or reused), recorded on its outcome for the invariants."""
+        pairs = []
+        for kind, ref in step.idents:
+            held_before = bool(self.ex.values[kind]) and ref != FRESH
+            value = self.ex.value(kind, ref)
+            pairs.append((kind, value))
+            out.values.add((kind, value))
+            out.request_values.add(value)
+            if not held_before:
+                out.fresh_values.add((kind, value))
+            elif not self.ex.kind(kind).natuurlijk:
+                out.reused_nnp = True
+        return pairs
+
+
 def discover(ex: Executor, actions: Any) -> None:
     """--read-only: the first page of holders the target already has, as records the run never
     deletes, and the identifier values they show (what the read probes need)."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance.invariants.api import Executor, Holding, Outcome
+from conformance.invariants.api import Executor, Holding, Outcome, StyleActions
 from conformance.invariants.credentials import VALID
 from conformance.invariants.steps import FRESH, Step
 
 
-class IdentificatorActions:
+class IdentificatorActions(StyleActions):
     """Steps and state questions of the identificatoren style."""
 
     def __init__(self, ex: Executor) -> None:
@@ -63,30 +63,7 @@ class IdentificatorActions:
         record = self.ex.created("identificator", reply, kind=parent_kind, value=value)
         return None if record is None else record.uuid
 
-    def note_values(self, step: Step, out: Outcome) -> list[tuple[str, str]]:
-        pairs = []
-        for kind, ref in step.idents:
-            held_before = bool(self.ex.values[kind]) and ref != FRESH
-            value = self.ex.value(kind, ref)
-            pairs.append((kind, value))
-            out.values.add((kind, value))
-            out.request_values.add(value)
-            if not held_before:
-                out.fresh_values.add((kind, value))
-            elif not self.ex.kind(kind).natuurlijk:
-                out.reused_nnp = True
-        return pairs
-
     # -- steps ----------------------------------------------------------------------------------
-    def perform(self, step: Step, label: str) -> Outcome:
-        out = Outcome()
-        handler = getattr(self, f"do_{step.action}", None)
-        if handler is None:
-            out.ran = False
-            return out
-        handler(step, label, out)
-        return out
-
     def do_create(self, step: Step, label: str, out: Outcome) -> None:
         pairs = self.note_values(step, out)
         body = self.ex.holder_body(step.kind, step.scope)

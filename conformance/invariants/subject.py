@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.invariants.api import Executor, Holding, Outcome
+from conformance.invariants.api import Executor, Holding, Outcome, StyleActions
 from conformance.invariants.steps import FRESH, Step
 
 
-class SubjectActions:
+class SubjectActions(StyleActions):
     """Steps and state questions of the subject style."""
 
     def __init__(self, ex: Executor) -> None:
@@ -22,29 +22,6 @@ class SubjectActions:
         data = self.spec.holder.data
         self.group = str(data["group"])
         self.kind_field = str(data["kind_field"])
-
-    def perform(self, step: Step, label: str) -> Outcome:
-        out = Outcome()
-        handler = getattr(self, f"do_{step.action}", None)
-        if handler is None:
-            out.ran = False
-            return out
-        handler(step, label, out)
-        return out
-
-    def note_values(self, step: Step, out: Outcome) -> list[tuple[str, str]]:
-        pairs = []
-        for kind, ref in step.idents:
-            held_before = bool(self.ex.values[kind]) and ref != FRESH
-            value = self.ex.value(kind, ref)
-            pairs.append((kind, value))
-            out.values.add((kind, value))
-            out.request_values.add(value)
-            if not held_before:
-                out.fresh_values.add((kind, value))
-            elif not self.ex.kind(kind).natuurlijk:
-                out.reused_nnp = True
-        return pairs
 
     def _identity(self, pairs: list[tuple[str, str]], kind_index: int) -> dict[str, Any]:
         if not pairs:
