@@ -5,7 +5,8 @@
 Rows (in this order): runner (scenario-runner overhead, in the loop and as a process), fuzz (our
 cases/s vs ``st run``), collect (200 generated scenarios plus the spec), run (the full default run:
 wall and peak RSS), n2 (the default run with ``-n 2``), scaling (the reference and the suite at
-1x/10x/100x stored partijen), help (``klanten-conformance --help``). Each row's module also runs
+1x/10x/100x stored partijen), help (``klanten-conformance --help``), invariants (the invariant layer's
+steps/s and the default run's wall time with it on). Each row's module also runs
 alone (``python benchmarks/bench_<name>.py``). Columns: our figure, its baseline, ratio = ours /
 baseline, the issue's goal and whether this run met it (a marker, never an assert). The machine is
 shared and has 2 cores: compare ratios from one run, not absolute figures between runs.
@@ -31,6 +32,7 @@ ROWS: dict[str, tuple[str, str]] = {
     "n2": ("bench_run", "parallel_rows"),
     "scaling": ("bench_scaling", "rows"),
     "help": ("bench_help", "rows"),
+    "invariants": ("bench_invariants", "rows"),
 }
 
 

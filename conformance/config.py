@@ -212,6 +212,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="S",
     ),
     Option(
+        "invariants",
+        "Run the invariant layer (stateful property checks of KLOK01 over every route and credential "
+        "form) as part of `run` (default true).",
+        convert=_bool,
+        metavar="BOOL",
+    ),
+    Option(
         "read_only",
         "Run only scenarios and fuzz operations that create nothing (for production-like targets).",
         convert=_bool,
@@ -254,6 +261,7 @@ class Settings:
     skip_preflight: bool = False
     max_duration: float | None = None
     read_only: bool = False
+    invariants: bool = True
     # User info found in target_url (stripped from it): never sent, only redacted.
     target_userinfo: str | None = field(default=None, repr=False)
     # Where each explicitly set option came from ("cli", "env", "file", "command default"); an

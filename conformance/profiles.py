@@ -86,6 +86,8 @@ class Profile:
     source: Path | None = None  # the profile file (findings judged by its policies cite it)
     probe: Probe | None = None  # the preflight request; None: preflight only checks that it answers
     tagging: Tagging | None = None  # where created records carry the run id; None: nowhere
+    invariants: dict[str, Any] | None = None
+    """The invariant layer's data (``conformance.invariants.spec`` parses it); None: no invariants."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: Path) -> Profile:
@@ -115,6 +117,7 @@ class Profile:
                 source=source,
                 probe=Probe.from_dict(data["preflight"]) if data.get("preflight") else None,
                 tagging=Tagging(**data["tagging"]) if data.get("tagging") else None,
+                invariants=data.get("invariants"),
             )
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"{source}: profile is missing or mistypes {exc}") from exc

@@ -45,6 +45,8 @@ def pytest_args(settings: Settings, extra: list[str], *, scenarios: bool) -> tup
     args: list[str] = []
     if scenarios:
         args.append(str(profile.scenarios_path))
+        if settings.invariants and profile.invariants and profile.source is not None:
+            args.append(str(profile.source))  # collected as the invariant layer's items
     if settings.fuzz:
         spec = resolve_spec(settings.spec, profile, report_dir / "contract", http_limits(settings))
         settings = settings.with_overrides(spec=str(spec))

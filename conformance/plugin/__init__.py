@@ -8,6 +8,7 @@ when fuzzing is on. At session end the conformance report is written and its tab
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ from conformance.plugin.guard import (
 )
 from conformance.plugin.items import ScenarioFile, ScenarioItem
 from conformance.plugin.state import STATE_KEY, PluginState, get_state
+from conformance.profiles import load_profile
 from conformance.report import RunRecorder, build_report, terminal_table, write_report
 from conformance.reports.badge import BADGE_NAME
 from conformance.reports.bundle import BUNDLE_NAME
@@ -120,10 +122,24 @@ def _fuzz_spec(settings: Settings) -> Path | None:
     return settings.load_profile().spec_path.resolve()
 
 
+@functools.cache
+def _invariant_source(profile: str) -> Path | None:
+    """The profile file that collects as the invariant layer's items (None: it has no invariants)."""
+    loaded = load_profile(profile)
+    return loaded.source.resolve() if loaded.invariants and loaded.source is not None else None
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.name.endswith(SCENARIO_SUFFIX):
         return ScenarioFile.from_parent(parent, path=file_path)
-    spec = get_state(parent.config).fuzz_spec
+    state = get_state(parent.config)
+    invariants = _invariant_source(state.settings.profile) if state.settings.invariants else None
+    if invariants is not None and file_path.suffix == ".yaml" and file_path.resolve() == invariants:
+        from conformance.plugin.invariant_items import InvariantFile
+
+        invariant_file: pytest.Collector = InvariantFile.from_parent(parent, path=file_path)
+        return invariant_file
+    spec = state.fuzz_spec
     if spec is not None and file_path.suffix in (".yaml", ".yml", ".json") and file_path.resolve() == spec:
         from conformance.plugin.fuzz_items import FuzzFile
 

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from conformance.reference import problems
+from conformance.reference import problems, quirks
 from conformance.reference.contacten import BetrokkeneResource, DigitaalAdresResource, KlantcontactResource
 from conformance.reference.partijen import IdentificatorResource, PartijResource
 from conformance.reference.problems import ApiError
@@ -154,6 +154,12 @@ class ApiApp:
         base = f"{_site(request)}{self.root_path}"
         raw_uuid = str(request.path_params.get("uuid", ""))
         failure = self._refusal(request)
+        if (
+            failure is not None
+            and self.switches.quirk == quirks.REFUSED_BUT_STORED
+            and request.method != "GET"
+        ):
+            await self._process_anyway(request, operation_id, dispatch_id, item=item, base=base)
         if failure is not None:
             if self.switches.leaky_401 and item and UUID_RE.match(raw_uuid):
                 await self._leak(failure, dispatch_id, raw_uuid.lower(), base)
@@ -176,6 +182,23 @@ class ApiApp:
         headers = {"Location": payload["url"]} if status == 201 else None
         return JSONResponse(payload, status_code=status, headers=headers)
 
+    async def _process_anyway(
+        self, request: Request, operation_id: str, dispatch_id: str, *, item: bool, base: str
+    ) -> None:
+        """The refused-but-stored quirk: the write is done, then refused (invariant layer, issue 18)."""
+        raw = str(request.path_params.get("uuid", "")).lower()
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
+        try:
+            body = None
+            if request.method != "DELETE":
+                body = self.contract.validate_body(operation_id, await read_json(request), partial=False)
+            await run_in_threadpool(
+                self.service.dispatch, dispatch_id, raw if item else None, body, {}, base, str(request.url)
+            )
+        except ApiError:
+            pass
+
 
 def _operations(prefix: str, actions: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return {method: (prefix + action, prefix + action) for method, action in actions.items()}
@@ -196,7 +219,16 @@ class ReferenceApp(ApiApp):
 
     def build(self) -> Starlette:
         routes = [Route(f"{ROOT_PATH}/openapi.yaml", self.openapi, methods=["GET"])]
+        slash = "/" if self.switches.quirk == quirks.SLASH_UNAUTHENTICATED else ""
         for path, (prefix, _) in COLLECTIONS.items():
+            if slash:  # the quirk: the same reads also answer on a trailing slash
+                routes.append(
+                    Route(
+                        f"{ROOT_PATH}/{path}/{{uuid}}/",
+                        self._endpoint(_operations(prefix, _ITEM_ACTIONS), item=True),
+                        methods=["GET"],
+                    )
+                )
             routes.append(
                 Route(
                     f"{ROOT_PATH}/{path}",
@@ -217,7 +249,21 @@ class ReferenceApp(ApiApp):
         """``None`` when the request may proceed; DRF TokenAuthentication's answers otherwise."""
         safe = request.method in _SAFE_METHODS
         anonymous_ok = self.switches.anonymous_reads if safe else self.switches.anonymous_writes
-        parts = request.headers.get("authorization", "").split()
+        header = request.headers.get("authorization")
+        quirk = self.switches.quirk
+        if quirk and quirks.token_refusal_bypassed(
+            quirk, request.method, header, "token", request.query_params, request.url.path
+        ):
+            return None
+        parts = (header or "").split()
+        if quirk == quirks.OTHER_SCHEME_ALIAS and len(parts) == 2 and parts[0].lower() == "bearer":
+            parts = ["Token", parts[1]]  # the valid key under another scheme word: conformant
+        refusal = self._token_refusal(parts, anonymous_ok)
+        if refusal is not None and quirk == quirks.REFUSE_403:
+            refusal.status = 403
+        return refusal
+
+    def _token_refusal(self, parts: list[str], anonymous_ok: bool) -> ApiError | None:
         if not parts or parts[0].lower() != "token":
             return None if anonymous_ok else problems.not_authenticated()
         if len(parts) == 1:

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.reference import problems, rules
+from conformance.reference import problems, quirks, rules
 from conformance.reference.service import Resource, Result, fk
 from conformance.reference.storage import Row
 from conformance.reference.validation import parse_datetime
@@ -154,7 +154,11 @@ class BetrokkeneResource(Resource):
             "initiator": bool(row["initiator"]),
         }
 
-    def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
+    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
+        with self.store.transaction():
+            return self._write(self.get(uuid), body, base, put=not partial)
+
+    def _write(self, row: Row | None, body: dict[str, Any], base: str, *, put: bool = False) -> Result:
         values: dict[str, Any] = {}
         if "hadKlantcontact" in body:
             klantcontact = self.lookup("klantcontact", body["hadKlantcontact"], "hadKlantcontact")
@@ -164,7 +168,10 @@ class BetrokkeneResource(Resource):
             partij = self.lookup("partij", body["wasPartij"], "wasPartij")
             values["partij_id"] = None if partij is None else partij["id"]
             linking = partij is not None and (row is None or partij["id"] != row["partij_id"])
-            if linking and row is not None and row["zelfstandig"] and not self.switches.zelfstandig_linkable:
+            linkable = self.switches.zelfstandig_linkable or (
+                put and self.switches.quirk == quirks.BETROKKENE_LINK_VIA_PUT
+            )
+            if linking and row is not None and row["zelfstandig"] and not linkable:
                 raise problems.invalid("wasPartij", rules.ZELFSTANDIG_BETROKKENE_REASON)
         if "contactnaam" in body:
             naam = body["contactnaam"]
@@ -176,5 +183,9 @@ class BetrokkeneResource(Resource):
             values["initiator"] = int(body["initiator"])
         if row is None:
             values["zelfstandig"] = int(values.get("partij_id") is None)
+            if values["zelfstandig"] and self.switches.quirk == quirks.BETROKKENE_NEEDS_PARTIJ:
+                raise problems.invalid(
+                    "wasPartij", "Een betrokkene moet bij een partij horen.", code="required"
+                )
         fresh = self.save(row, values)
         return (201 if row is None else 200), self.represent(fresh, base)

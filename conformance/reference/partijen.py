@@ -12,7 +12,7 @@ import json
 import uuid as uuidlib
 from typing import Any
 
-from conformance.reference import problems, rules
+from conformance.reference import problems, quirks, rules
 from conformance.reference.problems import InvalidParam
 from conformance.reference.service import Resource, Result, fk
 from conformance.reference.storage import Row
@@ -103,7 +103,7 @@ class PartijResource(IdentificatorRules):
         if self.switches.drift_indicatie_actief:
             actief = "true" if actief else "false"
         geheim = row["indicatie_geheimhouding"]
-        return {
+        body: dict[str, Any] = {
             "uuid": row["uuid"],
             "url": f"{base}/partijen/{row['uuid']}",
             "interneNotitie": row["interne_notitie"],
@@ -122,6 +122,7 @@ class PartijResource(IdentificatorRules):
             "categorieRelaties": [],
             "vertegenwoordigden": [],
         }
+        return quirks.extra_fields(self.switches.quirk, body)
 
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
@@ -162,7 +163,9 @@ class PartijResource(IdentificatorRules):
             values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
         return values
 
-    def plan(self, items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    def plan(
+        self, items: list[dict[str, Any]], name: str, *, soort: str | None = None, update: bool = False
+    ) -> list[dict[str, Any]]:
         planned: list[dict[str, Any]] = []
         errors: list[InvalidParam] = []
         for i, item in enumerate(items):
@@ -170,7 +173,9 @@ class PartijResource(IdentificatorRules):
             planned.append(columns)
             errors.extend(problems_)
         soorten = [item["partijIdentificator"]["codeSoortObjectId"] for item in items]
-        errors.extend(rules.combination_problems(soorten, name=name, bsn_with_nnp=self.switches.bsn_with_nnp))
+        mixed = self.switches.bsn_with_nnp or (update and self.switches.quirk == quirks.NP_NNP_UPDATE)
+        errors.extend(rules.combination_problems(soorten, name=name, bsn_with_nnp=mixed))
+        errors.extend(quirks.soort_problem(self.switches.quirk, soort, soorten, name))
         if errors:
             raise problems.validation_error(errors)
         return planned
@@ -186,13 +191,20 @@ class PartijResource(IdentificatorRules):
         self._require_identificatoren(items)
         self.race_window(_bsns([item["partijIdentificator"] for item in items]))
         with self.store.transaction():
-            planned = self.plan(items, "partijIdentificatoren")
+            planned = self.plan(items, "partijIdentificatoren", soort=body.get("soortPartij"))
             values = {"uuid": str(uuidlib.uuid4()), "zelfstandig": int(not items), **self.columns(body)}
             partij_id = self.store.insert("partij", values)
             for columns in planned:
                 self.store.insert(
                     "partij_identificator", {**columns, "uuid": str(uuidlib.uuid4()), "partij_id": partij_id}
                 )
+            quirks.check_bsn(
+                self.store,
+                self.switches.quirk,
+                "partij-create",
+                _bsns([i["partijIdentificator"] for i in items]),
+                partij_id,
+            )
             row = self.store.one("SELECT * FROM partij WHERE id = ?", (partij_id,))
             assert row is not None
             return 201, self.represent(row, base)
@@ -200,8 +212,9 @@ class PartijResource(IdentificatorRules):
     def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
         items: list[dict[str, Any]] | None = body.get("partijIdentificatoren")
         current = self.get(uuid)
+        skip_link = not partial and self.switches.quirk == quirks.ZELFSTANDIG_VIA_PUT
         if items is not None:
-            if items:
+            if items and not skip_link:
                 self.check_link(current, "partijIdentificatoren")
             self._require_identificatoren(items)
             self.race_window(
@@ -210,15 +223,19 @@ class PartijResource(IdentificatorRules):
         with self.store.transaction():
             row = self.get(uuid)
             if items is not None:
-                if items:
+                if items and not skip_link:
                     self.check_link(row, "partijIdentificatoren")
-                planned = self.plan(items, "partijIdentificatoren")
+                planned = self.plan(
+                    items, "partijIdentificatoren", soort=body.get("soortPartij", row["soort"]), update=True
+                )
                 self.store.execute("DELETE FROM partij_identificator WHERE partij_id = ?", (row["id"],))
                 for columns in planned:
                     self.store.insert(
                         "partij_identificator",
                         {**columns, "uuid": str(uuidlib.uuid4()), "partij_id": row["id"]},
                     )
+                bsns = _bsns([i["partijIdentificator"] for i in items])
+                quirks.check_bsn(self.store, self.switches.quirk, "partij-update", bsns, row["id"])
             self.store.update("partij", row["id"], self.columns(body))
             return 200, self.represent(self.get(uuid), base)
 
@@ -247,7 +264,8 @@ class IdentificatorResource(IdentificatorRules):
             partij = self.store.one("SELECT * FROM partij WHERE id = ?", (row["partij_id"],))
         else:
             partij = self.lookup("partij", body.get("identificeerdePartij"), "identificeerdePartij")
-            self.check_link(partij, "identificeerdePartij", None if row is None else row["partij_id"])
+            if row is None or self.switches.quirk != quirks.ZELFSTANDIG_VIA_MOVE:
+                self.check_link(partij, "identificeerdePartij", None if row is None else row["partij_id"])
         item = dict(body)
         if row is not None:
             current = self.represent_identificator(row, base)
@@ -256,15 +274,25 @@ class IdentificatorResource(IdentificatorRules):
         columns, errors = self.check_item(item, "", own_id=own_id)
         if partij is not None:
             soorten = [*self.soorten_of(partij["id"], own_id), columns["code_soort"]]
+            mixed = self.switches.bsn_with_nnp or self.switches.quirk == quirks.NP_NNP_SEPARATE
             errors.extend(
-                rules.combination_problems(
-                    soorten, name="identificeerdePartij", bsn_with_nnp=self.switches.bsn_with_nnp
-                )
+                rules.combination_problems(soorten, name="identificeerdePartij", bsn_with_nnp=mixed)
+            )
+            errors.extend(
+                quirks.soort_problem(self.switches.quirk, partij["soort"], soorten, "identificeerdePartij")
             )
         if errors:
             raise problems.validation_error(errors)
         columns["partij_id"] = None if partij is None else partij["id"]
         fresh = self.save(row, columns)
+        link_only = row is not None and "partijIdentificator" not in body
+        route = (
+            "identificator-create"
+            if row is None
+            else ("identificator-link" if link_only else "identificator-update")
+        )
+        bsns = [columns["object_id"]] if columns["code_soort"] == rules.BSN else []
+        quirks.check_bsn(self.store, self.switches.quirk, route, bsns, columns["partij_id"])
         return (201 if row is None else 200), self.represent(fresh, base)
 
     def create(self, body: dict[str, Any], base: str) -> Result:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from conformance.errors import ConfigError
+from conformance.reference import quirks
 
 BsnUniqueness = Literal["index", "unscoped-index", "none", "check-then-insert"]
 
@@ -51,6 +52,8 @@ class Switches:
     missing_subject_status: int = 400
     """Legacy API, with ``identificator_required``: the status of "subject or subjectIdentificatie
     must be provided" (VNG's 1.0 server is observed to answer 500)."""
+    quirk: str = ""
+    """One named gap or conformant oddity of the invariant layer's variants (``reference.quirks``)."""
 
 
 KI = "klantinteracties-v1"
@@ -69,6 +72,9 @@ class Variant:
     switches: Switches = field(default_factory=Switches)
     profiles: tuple[str, ...] = (KI,)
     profile_breaks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    invariant_only: bool = False
+    """Its defect is on a route or form no scenario was written for: the scenario kill matrix does not
+    require the scenarios to catch it, the invariant matrix (tests/invariants) does."""
 
     def breaks_in(self, profile: str) -> tuple[str, ...]:
         """What a correct suite reports as failing for this variant under ``profile``."""
@@ -238,7 +244,217 @@ _ALL = (
     ),
 )
 
-VARIANTS: dict[str, Variant] = {v.name: v for v in _ALL}
+
+# invariant-layer variants (issue 18): each flips one quirk (conformance/reference/quirks.py) on a route,
+# method, credential form or URL form the scenarios were not written for. Broken ones must be caught by
+# the invariant layer with the scenarios off; controls (breaks=()) must give no failure at all.
+def _invariant_variant(
+    name: str,
+    breaks: tuple[str, ...],
+    description: str,
+    quirk: str,
+    *,
+    profiles: tuple[str, ...] = (KI,),
+    profile_breaks: dict[str, tuple[str, ...]] | None = None,
+    **switches: object,
+) -> Variant:
+    return Variant(
+        name,
+        breaks,
+        description,
+        Switches(quirk=quirk, **switches),  # type: ignore[arg-type]
+        profiles,
+        tuple((profile_breaks or {}).items()),
+        invariant_only=bool(breaks),
+    )
+
+
+_R7_R8 = ("KLOK01-R7", "KLOK01-R8")
+_INVARIANT_VARIANTS = (
+    _invariant_variant(
+        "inv-bsn-unique-on-create-only",
+        ("KLOK01-R4",),
+        "One partij per BSN is checked by the application when a partij or identificator is created, not "
+        "when an identificator's value is changed or a partij's identificatoren are replaced (PUT/PATCH).",
+        quirks.BSN_ON_CREATE_ONLY,
+        bsn_uniqueness="none",
+    ),
+    _invariant_variant(
+        "inv-bsn-unique-per-soort",
+        ("KLOK01-R4",),
+        "A BSN is unique among partijen of one soortPartij only: a persoon and an organisatie (or "
+        "contactpersoon) can carry the same BSN.",
+        quirks.BSN_PER_SOORT,
+        bsn_uniqueness="none",
+    ),
+    _invariant_variant(
+        "inv-bsn-link-unchecked",
+        ("KLOK01-R4",),
+        "BSN uniqueness ignores orphan identificatoren and is not checked when an identificator is only "
+        "linked or moved (PATCH/PUT identificeerdePartij): orphan-then-link gives two partijen one BSN.",
+        quirks.BSN_LINK_UNCHECKED,
+        bsn_uniqueness="none",
+    ),
+    _invariant_variant(
+        "inv-np-nnp-on-separate-route",
+        ("KLOK01-R6",),
+        "BSN next to a KvK-nummer/RSIN is refused in a partij's own body but not through "
+        "/partij-identificatoren (POST, PUT, PATCH).",
+        quirks.NP_NNP_SEPARATE,
+    ),
+    _invariant_variant(
+        "inv-np-nnp-on-partij-update",
+        ("KLOK01-R6",),
+        "BSN next to a KvK-nummer/RSIN is refused when a partij is created, not when its identificatoren "
+        "are replaced by PUT/PATCH /partijen.",
+        quirks.NP_NNP_UPDATE,
+    ),
+    _invariant_variant(
+        "inv-zelfstandig-via-move",
+        ("KLOK01-R13",),
+        "A zelfstandige partij refuses new identificatoren, but an existing identificator can be moved "
+        "to it (PATCH/PUT identificeerdePartij).",
+        quirks.ZELFSTANDIG_VIA_MOVE,
+    ),
+    _invariant_variant(
+        "inv-zelfstandig-via-put",
+        ("KLOK01-R13",),
+        "A zelfstandige partij refuses identificatoren by PATCH and POST, but a PUT /partijen with "
+        "partijIdentificatoren attaches them.",
+        quirks.ZELFSTANDIG_VIA_PUT,
+    ),
+    _invariant_variant(
+        "inv-betrokkene-link-via-put",
+        ("KLOK01-R13",),
+        "A betrokkene stored without a partij cannot be linked by PATCH, but a PUT sets wasPartij.",
+        quirks.BETROKKENE_LINK_VIA_PUT,
+    ),
+    _invariant_variant(
+        "inv-betrokkene-needs-partij",
+        ("KLOK01-R9",),
+        "A betrokkene without wasPartij (contact data of a zelfstandige klant) is refused (400).",
+        quirks.BETROKKENE_NEEDS_PARTIJ,
+    ),
+    _invariant_variant(
+        "inv-scheme-alone-accepted",
+        _R7_R8,
+        "An Authorization header that is empty or holds only the word 'Token' counts as authenticated.",
+        quirks.SCHEME_ALONE_ACCEPTED,
+    ),
+    _invariant_variant(
+        "inv-malformed-accepted",
+        _R7_R8,
+        "A malformed 'Token <a> <b>' credential (spaces in the key) counts as authenticated.",
+        quirks.MALFORMED_ACCEPTED,
+    ),
+    _invariant_variant(
+        "inv-anonymous-patch",
+        _R7_R8,
+        "PATCH needs no credentials (POST, PUT and DELETE do): identifying data is changed, and the "
+        "answer shows the record, without authentication.",
+        quirks.ANONYMOUS_PATCH,
+        profiles=BOTH,
+        # The legacy PATCH answer holds only what the request sent and the klant's plain data.
+        profile_breaks={KA: ("KLOK01-R7",)},
+    ),
+    _invariant_variant(
+        "inv-head-unauthenticated",
+        ("KLOK01-R8",),
+        "HEAD is served without credentials: 200 for a partij that exists, 404 for one that does not.",
+        quirks.HEAD_UNAUTHENTICATED,
+    ),
+    _invariant_variant(
+        "inv-anonymous-search",
+        ("KLOK01-R8",),
+        "A collection search by identifier (objectId, inpBsn, innNnpId) is answered without credentials.",
+        quirks.ANONYMOUS_SEARCH,
+        profiles=BOTH,
+    ),
+    _invariant_variant(
+        "inv-slash-unauthenticated",
+        ("KLOK01-R8",),
+        "The detail URL with a trailing slash is served, without credentials.",
+        quirks.SLASH_UNAUTHENTICATED,
+    ),
+    _invariant_variant(
+        "inv-refused-but-stored",
+        ("KLOK01-R7",),
+        "A write without valid credentials is answered 401, but was carried out first.",
+        quirks.REFUSED_BUT_STORED,
+    ),
+    _invariant_variant(
+        "inv-jwt-signature-stripped",
+        _R7_R8,
+        "Legacy API: a JWT whose signature part is empty is accepted for the configured client_id.",
+        quirks.JWT_SIGNATURE_STRIPPED,
+        profiles=(KA,),
+    ),
+    _invariant_variant(
+        "inv-jwt-empty-secret",
+        _R7_R8,
+        "Legacy API: a JWT signed with an empty secret is accepted for the configured client_id.",
+        quirks.JWT_EMPTY_SECRET,
+        profiles=(KA,),
+    ),
+    _invariant_variant(
+        "inv-klant-bsn-unique-on-create-only",
+        ("KLOK01-R4",),
+        "Legacy API: one klant per BSN is checked on create, not when PUT/PATCH gives a klant another "
+        "klant's inpBsn.",
+        quirks.KLANT_BSN_ON_CREATE_ONLY,
+        profiles=(KA,),
+    ),
+    _invariant_variant(
+        "inv-klant-mixed-on-update",
+        ("KLOK01-R6",),
+        "Legacy API: on PUT/PATCH a klant keeps every identification it is sent and may change its "
+        "subjectType (on create the rules hold).",
+        quirks.KLANT_MIXED_ON_UPDATE,
+        profiles=(KA,),
+    ),
+    # conformant-but-unusual controls: no failure
+    _invariant_variant(
+        "ctl-refuse-403-409",
+        (),
+        "Control: missing or invalid credentials are refused with 403 (not 401), a duplicate with 409.",
+        quirks.REFUSE_403,
+        profiles=BOTH,
+        duplicate_status=409,
+    ),
+    _invariant_variant(
+        "ctl-extra-response-fields",
+        (),
+        "Control: partijen and klanten carry fields the contract does not name.",
+        quirks.EXTRA_FIELDS,
+        profiles=BOTH,
+    ),
+    _invariant_variant(
+        "ctl-soort-must-match",
+        (),
+        "Control, stricter than required: a BSN identificator only on a partij of soort persoon "
+        "(decisions.md C7 SHOULD), refused elsewhere.",
+        quirks.SOORT_MUST_MATCH,
+    ),
+    _invariant_variant(
+        "ctl-other-scheme-alias",
+        (),
+        "Control: the valid key is also accepted under the other scheme word (Bearer for Token; Token for "
+        "the legacy JWT). Not a KLOK01 failure: the requester holds the key (issue 18, point 6).",
+        quirks.OTHER_SCHEME_ALIAS,
+        profiles=BOTH,
+    ),
+    _invariant_variant(
+        "ctl-bsn-unique-per-bronorganisatie",
+        (),
+        "Control, legacy API: one klant per BSN per bronorganisatie (per gemeente), not per installation.",
+        quirks.BSN_PER_BRONORGANISATIE,
+        profiles=(KA,),
+    ),
+)
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in (*_ALL, *_INVARIANT_VARIANTS)}
+INVARIANT_LAYER = frozenset(v.name for v in _INVARIANT_VARIANTS)
+"""The variants that prove the invariant layer (tests/invariants); controls among them break nothing."""
 
 
 def variants_for(profile: str) -> dict[str, Variant]:

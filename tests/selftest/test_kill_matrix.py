@@ -84,9 +84,13 @@ def test_variant_is_caught_by_exactly_its_requirements(profile: str, variant: st
 
 def assert_exact(profile: str, variant: str, verdicts: dict[str, Verdict]) -> None:
     """Every requirement the variant breaks fails, nothing else does, nothing errors."""
-    breaks = set(variants_for(profile)[variant].breaks_in(profile))
+    chosen = variants_for(profile)[variant]
+    breaks = set(chosen.breaks_in(profile))
     decided = {rid: v for rid, v in verdicts.items() if v in (Verdict.PASS, Verdict.FAIL)}
-    missed = sorted(rid for rid in breaks & set(verdicts) if verdicts[rid] is not Verdict.FAIL)
+    # An invariant-layer variant's defect is on a route no scenario was written for: the scenarios may
+    # miss it (tests/invariants proves the invariant layer catches it), but must not fail anything else.
+    expected = set() if chosen.invariant_only else breaks
+    missed = sorted(rid for rid in expected & set(verdicts) if verdicts[rid] is not Verdict.FAIL)
     collateral = sorted(rid for rid, v in decided.items() if v is Verdict.FAIL and rid not in breaks)
     assert not missed, (
         f"{profile}/{variant}: violations missed for {missed} (verdicts {[verdicts.get(m) for m in missed]})"

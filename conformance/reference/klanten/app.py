@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from conformance.reference import quirks
 from conformance.reference.apis import KLANTEN
 from conformance.reference.app import ApiApp
 from conformance.reference.klanten.klant import KlantResource
@@ -48,9 +49,16 @@ def forbidden(code: str, detail: str) -> ApiError:
     )
 
 
-def jwt_refusal(authorization: str, *, client_id: str, secret: str, accept_any: bool) -> ApiError | None:
+def jwt_refusal(
+    authorization: str, *, client_id: str, secret: str, accept_any: bool, quirk: str = ""
+) -> ApiError | None:
     """``None`` when ``authorization`` carries an HS256 JWT of the configured client; a 403 otherwise."""
     parts = authorization.split()
+    if quirk == quirks.OTHER_SCHEME_ALIAS and len(parts) == 2 and parts[0].lower() == "token":
+        parts = ["Bearer", parts[1]]  # the valid token under another scheme word: conformant
+    jwt_quirk = quirk in (quirks.JWT_SIGNATURE_STRIPPED, quirks.JWT_EMPTY_SECRET) and len(parts) == 2
+    if jwt_quirk and quirks.jwt_quirk_accepts(quirk, parts[1], client_id):
+        return None
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return forbidden("not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
     if accept_any:
@@ -100,8 +108,14 @@ class KlantenApp(ApiApp):
         authorization = request.headers.get("authorization", "")
         if anonymous_ok and not authorization.lower().startswith("bearer "):
             return None
+        if quirks.common_bypass(self.switches.quirk, request.method, request.query_params, request.url.path):
+            return None
         return jwt_refusal(
-            authorization, client_id=self.client_id, secret=self.secret, accept_any=self.switches.any_token
+            authorization,
+            client_id=self.client_id,
+            secret=self.secret,
+            accept_any=self.switches.any_token,
+            quirk=self.switches.quirk,
         )
 
     async def _leak(self, refusal: ApiError, dispatch_id: str, uuid: str, base: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.reference import problems, rules
+from conformance.reference import problems, quirks, rules
 from conformance.reference.problems import InvalidParam
 from conformance.reference.service import Resource, Result
 from conformance.reference.storage import Row, Store
@@ -101,8 +101,12 @@ def install(store: Store, switches: Switches) -> None:
     """Create the klant table and the indexes this variant's rules need, in the shared store."""
     for statement in SCHEMA:
         store.execute(statement)
-    if switches.bsn_uniqueness != "none":
+    if switches.bsn_uniqueness != "none" and switches.quirk != quirks.KLANT_BSN_ON_CREATE_ONLY:
         for statement in _R4_INDEXES:
+            if switches.quirk == quirks.BSN_PER_BRONORGANISATIE:  # per gemeente: a conformant reading
+                statement = statement.replace(
+                    "ux_klant_bsn ON klant(inp_bsn)", "ux_klant_bsn ON klant(bronorganisatie, inp_bsn)"
+                )
             store.execute(statement)
     if switches.kvk_unique:
         store.execute(_NNP_UNIQUE)
@@ -144,7 +148,7 @@ class KlantResource(Resource):
         for key in _FORMATTED:
             if not body[key]:
                 del body[key]
-        return body
+        return quirks.extra_fields(self.switches.quirk, body)
 
     def filters(self, query: dict[str, Any]) -> tuple[list[str], list[Any]]:
         columns = {
@@ -188,6 +192,10 @@ class KlantResource(Resource):
         identity = self._identity(row, body, errors)
         if errors:
             raise problems.validation_error(errors)
+        if row is None and self._bsn_taken(identity.get("inp_bsn")):
+            raise problems.validation_error(
+                [InvalidParam("subjectIdentificatie.inpBsn", "unique", problems.UNIQUE_REASON)]
+            )
         identifying = bool(identity["subject"]) or any(identity[column] for _, column, _, _ in KEYS.values())
         if row is None and self.switches.identificator_required and not self._has_subject(body):
             if self.switches.missing_subject_status >= 500:
@@ -206,6 +214,12 @@ class KlantResource(Resource):
         saved = self.save(row, values)
         return (201 if row is None else 200), self.represent(saved, base)
 
+    def _bsn_taken(self, bsn: str | None) -> bool:
+        """The klant-bsn-unique-on-create-only quirk's check (no index; creates only)."""
+        if self.switches.quirk != quirks.KLANT_BSN_ON_CREATE_ONLY or not bsn:
+            return False
+        return self.store.one("SELECT 1 FROM klant WHERE inp_bsn = ?", (bsn,)) is not None
+
     @staticmethod
     def _has_subject(body: dict[str, Any]) -> bool:
         """VNG's own test: ``subject`` or ``subjectIdentificatie`` is present (names alone will do)."""
@@ -215,7 +229,9 @@ class KlantResource(Resource):
         """The identifying columns after this write: subject, subjectType, the group and its keys."""
         old_type = row["subject_type"] if row is not None else None
         new_type = body.get("subjectType", old_type)
-        mixed = self.switches.bsn_with_nnp
+        mixed = self.switches.bsn_with_nnp or (
+            row is not None and self.switches.quirk == quirks.KLANT_MIXED_ON_UPDATE
+        )
         if row is not None and old_type is not None and new_type != old_type and not mixed:
             errors.append(InvalidParam("subjectType", "wijzigen-niet-toegelaten", SUBJECT_TYPE_FIXED_REASON))
             return {}

@@ -1,0 +1,17 @@
+"""The invariant layer: KLOK01's rules as properties of the API's state (issue 18).
+
+Sequences of requests over every route that creates, attaches, changes, moves, links, unlinks,
+deletes or reads identifying data are generated from the profile's ``invariants:`` data and its
+contract (``spec``), sent with every credential form (``credentials``), and after each step the
+state is read back with valid credentials and judged (``checks``). A violation is shrunk to a
+minimal sequence and exported as a scenario file (``export``). ``run`` ties it together for one
+run and records a ``ScenarioResult`` per invariant id, so the judge and reports treat invariants
+like scenarios. This package never imports pytest (``plugin/invariant_items.py`` adapts it).
+"""
+
+from __future__ import annotations
+
+from conformance.invariants.checks import INVARIANTS, Invariant
+from conformance.invariants.run import InvariantOutcome, InvariantRun
+
+__all__ = ["INVARIANTS", "Invariant", "InvariantOutcome", "InvariantRun"]
