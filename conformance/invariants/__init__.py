@@ -11,7 +11,21 @@ like scenarios. This package never imports pytest (``plugin/invariant_items.py``
 
 from __future__ import annotations
 
+from conformance import inventory
 from conformance.invariants.checks import INVARIANTS, Invariant
 from conformance.invariants.run import InvariantOutcome, InvariantRun
+
+INVARIANT = "invariant"
+
+
+def invariant_units(inputs: inventory.Inputs) -> list[inventory.Unit]:
+    """Every invariant of a profile that declares the layer: part of the KLOK01 inventory, so a run
+    with the layer off, deselected or cut short is partial for the requirements it verifies."""
+    if not inputs.scenarios or not inputs.profile.invariants:
+        return []
+    return [inventory.Unit(i.id, INVARIANT, (i.requirement,)) for i in INVARIANTS]
+
+
+inventory.register(INVARIANT, invariant_units)
 
 __all__ = ["INVARIANTS", "Invariant", "InvariantOutcome", "InvariantRun"]

@@ -182,6 +182,8 @@ def _record_not_run(state: PluginState, recorder: RunRecorder) -> None:
 
 def _declare_inventory(config: pytest.Config, ctx: RunContext) -> None:
     """The denominator: the profile's declared units (conformance.inventory), not pytest's items."""
+    import conformance.invariants  # noqa: F401  (registers the invariant layer's units)
+
     ctx.recorder.scenarios_in_scope = _scenarios_in_scope(config)
     ctx.recorder.expected_units = inventory.expected(
         inventory.Inputs(
