@@ -151,6 +151,7 @@ class PartijResource(IdentificatorRules):
             "soortPartij": "soort",
             "voorkeurstaal": "voorkeurstaal",
             "interneNotitie": "interne_notitie",
+            "nummer": "nummer",  # not in the shipped contract; Open Klant's published file has it
         }
         values = {column: body[key] for key, column in simple.items() if key in body}
         if "indicatieActief" in body:
