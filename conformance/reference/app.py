@@ -180,7 +180,10 @@ class ApiApp:
         if request.method in {"POST", "PUT", "PATCH"}:
             partial = self.partial_patch and request.method == "PATCH"
             raw = await read_json(request)
-            body = {**self.contract.validate_body(operation_id, raw, partial=partial), **self._kept(dispatch_id, raw)}
+            body = {
+                **self.contract.validate_body(operation_id, raw, partial=partial),
+                **self._kept(dispatch_id, raw),
+            }
         status, payload = await run_in_threadpool(
             self.service.dispatch, dispatch_id, uuid, body, query, base, str(request.url)
         )

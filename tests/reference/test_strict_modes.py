@@ -24,7 +24,12 @@ def strict_vng() -> Iterator[ReferenceServer]:
 
 
 def _klant(**extra: str) -> dict[str, str]:
-    return {"bronorganisatie": new_bsn(), "klantnummer": new_kvk(), "websiteUrl": "https://example.org/k", **extra}
+    return {
+        "bronorganisatie": new_bsn(),
+        "klantnummer": new_kvk(),
+        "websiteUrl": "https://example.org/k",
+        **extra,
+    }
 
 
 def _post(server: ReferenceServer, body: dict[str, str]) -> httpx.Response:
