@@ -21,6 +21,7 @@ from conformance import __version__
 from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.evidence import Redactor
+from conformance.fuzz.positive import NOT_EXERCISED, partly_judged, valid_path_lines
 from conformance.hygiene import data_account
 from conformance.profiles import Tagging
 from conformance.results import ContractFinding, ScenarioResult
@@ -135,8 +136,16 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
         names = ", ".join(unrun[:3])
         return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run or cut short: {names}{more}"
     if requirement.id in recorder.contract_checked:
+        partly = partly_judged(requirement.id, recorder.sections["fuzz"])
+        if partly:  # only refusals were judged on these: a qualified pass, counted as partial
+            more = f" and {len(partly) - 3} more" if len(partly) > 3 else ""
+            names = ", ".join(partly[:3])
+            return Verdict.PASS, f"no finding, {PARTLY_JUDGED}: {NOT_EXERCISED} on {names}{more}"
         return Verdict.PASS, "no finding"
     return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"
+
+
+PARTLY_JUDGED = "judged only partly"
 
 
 def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
@@ -250,7 +259,8 @@ def judge(
     rows = requirement_verdicts(catalogue, profile, recorder)
     not_run = not_run_ids(rows, recorder)
     levels = {r.requirement.id: r.requirement.level for r in rows}
-    partial = any(levels[rid] == "MUST" for rid in not_run)
+    partly = [r.requirement.id for r in rows if r.verdict is Verdict.PASS and PARTLY_JUDGED in r.reason]
+    partial = any(levels[rid] == "MUST" for rid in [*not_run, *partly])
     report: dict[str, Any] = {
         "requirements": [r.to_dict(strict) for r in rows],
         "strict": strict,
@@ -258,6 +268,8 @@ def judge(
         "partial": partial,
         "not_run": not_run,
     }
+    if partly:  # issue 19: a pass whose write operations never succeeded is only partly judged
+        report["partly_judged"] = partly
     report["exit_code"] = int(exit_code_of(report))
     return report
 
@@ -301,6 +313,7 @@ def build_report(
         "aborted": judged["aborted"],
         "partial": judged["partial"],
         "not_run": judged["not_run"],
+        **({"partly_judged": judged["partly_judged"]} if "partly_judged" in judged else {}),
         "requirements": judged["requirements"],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
@@ -387,4 +400,5 @@ def terminal_table(report: dict[str, Any]) -> str:
     if fuzz:
         cut = f", CUT SHORT: {fuzz.get('cut_short_reason')}" if fuzz.get("cut_short") else ""
         lines.append(f"fuzzing: {fuzz.get('cases', 0)} cases, seed {fuzz.get('seed')}{cut}")
+        lines.extend(valid_path_lines(fuzz))
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,12 @@ class EngineRun:
         return bool(self.operation_phases.get(operation)) or self.operation_cases[operation] > 0
 
 
-def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, str] | None = None) -> Any:
+def load_schema(
+    spec_path: Path,
+    config: dict[str, Any],
+    formats: Mapping[str, str] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Any:
     """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem.
 
     ``formats`` names identifier formats for properties (``conformance.fuzz.formats``)."""
@@ -128,6 +133,8 @@ def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, s
         document = load_document(spec_path)
         if formats:
             document = hinted(document, formats)
+        if transform is not None:  # e.g. conformance.fuzz.positive: updates go to existing resources
+            document = transform(document)
         return schemathesis.openapi.from_dict(document, config=schemathesis.Config.from_dict(config))
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc

@@ -1,0 +1,201 @@
+"""The positive path of fuzzing: resources created for updates and references, and its honest figure.
+
+Against a strict server (domain.md §8) almost nothing generated reaches a 2xx: PUT and PATCH go to
+a generated uuid that does not exist, a reference (``hadKlantcontact.uuid``) points nowhere. So
+before the engine runs, a small pool of resources is created from ``conformance.targetdata`` (what
+a real server accepts); in the copy of the contract the generator reads, the path ``uuid`` of PUT
+and PATCH is limited to that pool and foreign-key ``uuid``s draw from it (a custom format). The
+contract file stays faithful; the pool is tracked and deleted with everything else fuzzing made.
+
+``ValidPath`` counts each write operation's 2xx answers over every phase (the stateful one too):
+a write operation that never succeeded is "valid path not exercised", and the requirements that
+judge successful answers (``VALID_PATH_REQUIREMENTS``) are then judged only partly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from conformance.targetdata import TargetData
+
+WRITE_METHODS = ("POST", "PUT", "PATCH")
+# Judged on the answers of a request that succeeded: without a 2xx of an operation, only its
+# refusals were judged.
+VALID_PATH_REQUIREMENTS = ("CONTRACT-SCHEMA", "CONTRACT-STATUS", "CONTRACT-CONTENT-TYPE")
+NOT_EXERCISED = "valid path not exercised"
+POOL_SIZE = 4
+# Foreign-key schemas of the shipped contracts -> the collection they point into.
+FOREIGN_KEYS = {
+    "PartijForeignKey": "partijen",
+    "PartijIdentificatorForeignkey": "partij-identificatoren",
+    "DigitaalAdresForeignKey": "digitaleadressen",
+    "KlantcontactForeignKey": "klantcontacten",
+    "BetrokkeneForeignKey": "betrokkenen",
+}
+# Creation order: what a body refers to first.
+ORDER = ("klanten", "partijen", "klantcontacten", "partij-identificatoren", "digitaleadressen", "betrokkenen")
+
+
+def pool_format(collection: str) -> str:
+    return f"existing-{collection}"
+
+
+def _body(data: TargetData, collection: str, pool: dict[str, list[str]]) -> dict[str, Any] | None:
+    """A create body a strict server accepts for ``collection``, or None when it has none here."""
+    first = {name: uuids[0] for name, uuids in pool.items() if uuids}
+    if collection == "klanten":
+        return data.klant()
+    if collection == "partijen":
+        return data.partij()
+    if collection == "klantcontacten":
+        return data.klantcontact()
+    if collection == "partij-identificatoren":
+        group = {"codeObjecttype": "natuurlijk_persoon", "codeSoortObjectId": "bsn", "codeRegister": "brp"}
+        return {"identificeerdePartij": None, "partijIdentificator": {**group, "objectId": data.bsn()}}
+    if collection == "digitaleadressen":
+        return data.digitaal_adres(first.get("partijen"))
+    if collection == "betrokkenen" and "klantcontacten" in first:
+        return data.betrokkene(first["klantcontacten"], first.get("partijen"))
+    return None
+
+
+def seed_pool(
+    client: httpx.Client,
+    target_url: str,
+    collections: Iterable[str],
+    data: TargetData,
+    observe: Callable[[str, str, dict[str, str], bytes | None, httpx.Response], None],
+) -> dict[str, list[str]]:
+    """Create ``POOL_SIZE`` resources per collection (``observe`` tracks them for cleanup); the uuids
+    of those the target accepted. A refusal only leaves that collection's pool empty."""
+    pool: dict[str, list[str]] = {}
+    wanted = set(collections)
+    for collection in [c for c in ORDER if c in wanted]:
+        pool[collection] = []
+        for _ in range(POOL_SIZE):
+            body = _body(data, collection, pool)
+            if body is None:
+                break
+            url = f"{target_url}/{collection}"
+            try:
+                response = client.post(url, json=body)
+            except httpx.HTTPError:
+                break
+            observe("POST", url, dict(client.headers), response.request.content, response)
+            uuid = _uuid_of(response)
+            if uuid is None:
+                break
+            pool[collection].append(uuid)
+    return pool
+
+
+def _uuid_of(response: httpx.Response) -> str | None:
+    if not 200 <= response.status_code < 300:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("uuid"), str):
+        return str(body["uuid"])
+    url = body.get("url") if isinstance(body, dict) else None
+    return str(url).rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else None
+
+
+def pooled_collections(document: dict[str, Any]) -> set[str]:
+    """Collections whose items a PUT/PATCH updates or a foreign key names."""
+    wanted = set()
+    for path, item in (document.get("paths") or {}).items():
+        parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[1].startswith("{") and ({"put", "patch"} & set(item)):
+            wanted.add(parts[0])
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    wanted |= {collection for name, collection in FOREIGN_KEYS.items() if name in schemas}
+    return wanted
+
+
+def with_pool(document: dict[str, Any], pool: dict[str, list[str]]) -> dict[str, Any]:
+    """A copy of ``document`` whose PUT/PATCH path ``uuid`` is one of the pool's and whose foreign-key
+    ``uuid``s draw from it (format ``existing-<collection>``, registered by ``register``)."""
+    hinted = copy.deepcopy(document)
+    for path, item in (hinted.get("paths") or {}).items():
+        parts = path.strip("/").split("/")
+        if len(parts) != 2 or not parts[1].startswith("{") or not pool.get(parts[0]):
+            continue
+        name = parts[1].strip("{}")
+        for method in ("put", "patch"):
+            if method in item:
+                schema = {"type": "string", "enum": list(pool[parts[0]])}
+                parameter = {"name": name, "in": "path", "required": True, "schema": schema}
+                others = [p for p in item[method].get("parameters", []) if p.get("name") != name]
+                item[method]["parameters"] = [*others, parameter]
+    schemas = (hinted.get("components") or {}).get("schemas") or {}
+    for name, collection in FOREIGN_KEYS.items():
+        uuid = ((schemas.get(name) or {}).get("properties") or {}).get("uuid")
+        if isinstance(uuid, dict) and pool.get(collection):
+            uuid["format"] = pool_format(collection)
+    return hinted
+
+
+def register(pool: dict[str, list[str]]) -> None:
+    """Make the pool formats known to schemathesis (one per collection that has resources)."""
+    import schemathesis
+    from hypothesis import strategies as st
+
+    for collection, uuids in pool.items():
+        if uuids:
+            schemathesis.openapi.format(pool_format(collection), st.sampled_from(list(uuids)))
+
+
+class ValidPath:
+    """Each write operation's answers over every phase: how often the valid path was reached."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.successes: Counter[str] = Counter()
+
+    def observe(self, operation: str, method: str, status: int | None) -> None:
+        if method.upper() not in WRITE_METHODS or not operation.upper().startswith(WRITE_METHODS):
+            return
+        self.requests[operation] += 1
+        if status is not None and 200 <= status < 300:
+            self.successes[operation] += 1
+
+    def section(self) -> dict[str, dict[str, Any]]:
+        return {
+            op: {
+                "requests": n,
+                "2xx": self.successes[op],
+                "share_2xx": round(self.successes[op] / n, 3),
+                "exercised": self.successes[op] > 0,
+            }
+            for op, n in sorted(self.requests.items())
+        }
+
+    def not_exercised(self) -> list[str]:
+        return sorted(op for op in self.requests if not self.successes[op])
+
+
+def partly_judged(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
+    """The write operations whose valid path fuzzing never reached, when ``requirement_id`` is
+    judged on successful answers (empty otherwise): a "no finding" there is only partly a pass."""
+    if requirement_id not in VALID_PATH_REQUIREMENTS:
+        return []
+    return list(fuzz.get("valid_path_not_exercised") or [])
+
+
+def valid_path_lines(fuzz: dict[str, Any]) -> list[str]:
+    """Terminal lines: each write operation's 2xx share, the unexercised ones named."""
+    rows = fuzz.get("valid_path") or {}
+    if not rows:
+        return []
+    shares = ", ".join(
+        f"{op} {row['share_2xx']:.0%}" + ("" if row["exercised"] else f" ({NOT_EXERCISED})")
+        for op, row in rows.items()
+    )
+    return [f"valid path (2xx share per write operation): {shares}"]
