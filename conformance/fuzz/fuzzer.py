@@ -111,7 +111,11 @@ class FuzzSession:
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
         # Generated identifiers: unique per session (reproducibly) and from the run's ranges.
-        formats.reset(bsn_range=ctx.settings.bsn_range, kvk_range=ctx.settings.kvk_range)
+        formats.reset(
+            bsn_range=ctx.settings.bsn_range,
+            kvk_range=ctx.settings.kvk_range,
+            subject_url_template=ctx.settings.subject_url_template,
+        )
         self.outcomes: dict[str, UnitOutcome] = {}
         self.profile = ctx.settings.load_profile()
         self._collector = FindingCollector(

@@ -145,13 +145,11 @@ class PartijResource(IdentificatorRules):
             )
         return clauses, params
 
-    @staticmethod
-    def columns(body: dict[str, Any]) -> dict[str, Any]:
+    def columns(self, body: dict[str, Any]) -> dict[str, Any]:
         simple = {
             "soortPartij": "soort",
             "voorkeurstaal": "voorkeurstaal",
             "interneNotitie": "interne_notitie",
-            "nummer": "nummer",  # not in the shipped contract; Open Klant's published file has it
         }
         values = {column: body[key] for key, column in simple.items() if key in body}
         if "indicatieActief" in body:
@@ -161,6 +159,9 @@ class PartijResource(IdentificatorRules):
             values["indicatie_geheimhouding"] = None if geheim is None else int(geheim)
         if "partijIdentificatie" in body:
             values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
+        if self.switches.nummer_unique and isinstance(body.get("nummer"), str):
+            # strict-openklant only: not in the shipped contract, Open Klant's published file has it
+            values["nummer"] = body["nummer"]
         return values
 
     def plan(self, items: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:

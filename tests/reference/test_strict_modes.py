@@ -101,3 +101,12 @@ def test_strict_openklant_refuses_a_repeated_nummer() -> None:
 
         assert [partij("0000000042"), partij("0000000042")] == [201, 400]
         assert [partij(""), partij(""), partij(None), partij(None)] == [201, 201, 201, 201]
+
+
+def test_the_plain_reference_ignores_nummer_as_before() -> None:
+    with ReferenceServer(token="t0ken") as server:
+        headers = {"Authorization": "Token t0ken"}
+        url = server.root_for("klantinteracties") + "/partijen"
+        for nummer in ("42", "42", None, None):
+            body = {"soortPartij": "persoon", "indicatieActief": True, "nummer": nummer}
+            assert httpx.post(url, json=body, headers=headers, timeout=10).status_code == 201
