@@ -71,6 +71,7 @@ class Fresh:
 
 
 _FRESH = {"bsn": Fresh(), "klantnummer": Fresh()}
+_STEP = {"n": 0}  # next_fresh's walk through the ranges (reset per session)
 
 
 # The run's --subject-url-template (conformance.targetdata): where the target fetches a subject.
@@ -87,6 +88,7 @@ def reset(
 ) -> None:
     """Start a session: forget the values handed out and use the run's ranges."""
     _SUBJECT["template"] = subject_url_template
+    _STEP["n"] = 0
     for fresh in _FRESH.values():
         fresh.reset()
     _RANGES["bsn"] = bsn_range or (999_900_000, 999_999_999)
@@ -168,3 +170,33 @@ def hinted(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str, Any]
     """``document`` with the format hints applied, their generators registered with schemathesis."""
     register()
     return with_formats(document, hints)
+
+
+def subject_template() -> str | None:
+    """The session's --subject-url-template, if any."""
+    return _SUBJECT["template"]
+
+
+def next_fresh(fmt: str) -> str:
+    """A value of a unique format (bsn, klantnummer, partij-nummer, subject-url) not handed out yet
+    this session, outside Hypothesis (``conformance.fuzz.unique`` replaces repeats with it).
+    Deterministic: the n-th call of a session walks the range by a fixed stride."""
+    _STEP["n"] += 1
+    stride = _STEP["n"] * 7_919
+    if fmt in ("bsn", "subject-url"):
+        low, high = _RANGES["bsn"]
+        bounds = (low // 10, high // 10)
+        number: str | None = None
+        while number is None or not low <= int(number) <= high:
+            number = _with_check_digit(
+                _FRESH["bsn"].take(bounds[0] + stride % (bounds[1] - bounds[0]), *bounds)
+            )
+            stride += 1
+        if fmt == "bsn":
+            return number
+        return str(_SUBJECT["template"] or "").replace(SUBJECT_PLACEHOLDER, number)
+    if fmt == "klantnummer":
+        return str(_FRESH["klantnummer"].take(10_000_000 + stride % 90_000_000, 10_000_000, 99_999_999))
+    if fmt == "partij-nummer":
+        return str(_FRESH["klantnummer"].take(10**9 + stride % (9 * 10**9), 10**9, 10**10 - 1))
+    raise KeyError(fmt)

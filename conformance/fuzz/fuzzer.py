@@ -22,7 +22,7 @@ from conformance.auth import AuthMode
 from conformance.client import HttpLimits
 from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.fuzz import authcheck, engine, formats, positive, scope
+from conformance.fuzz import authcheck, engine, formats, positive, scope, unique
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
@@ -134,6 +134,7 @@ class FuzzSession:
         # references, created before the first engine run that writes; each write op's 2xx share.
         self.valid_path = positive.ValidPath()
         self._pool: dict[str, list[str]] | None = None
+        self._unique = unique.UniqueKeys(dict(self.profile.fuzz_formats))
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -343,6 +344,7 @@ class FuzzSession:
                 dict(self.profile.fuzz_formats),
                 transform=(lambda document: positive.with_pool(document, pool)) if pool else None,
             )
+            self._unique.install(whole)  # repeats of unique keys in positive cases: conformance.fuzz.unique
             self._schemas[phases] = scope.scoped(whole, self.options.operation_ids)
             self._left_out = scope.left_out(whole, self.options.operation_ids)
         return self._schemas[phases]
