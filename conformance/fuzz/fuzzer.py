@@ -342,7 +342,7 @@ class FuzzSession:
                 self.ctx.spec_path,
                 self._config(phases),
                 dict(self.profile.fuzz_formats),
-                transform=(lambda document: positive.with_pool(document, pool)) if pool else None,
+                transform=(lambda document: self._positive_copy(document, pool)) if pool else None,
             )
             self._unique.install(whole)  # repeats of unique keys in positive cases: conformance.fuzz.unique
             self._schemas[phases] = scope.scoped(whole, self.options.operation_ids)
@@ -365,6 +365,16 @@ class FuzzSession:
             response_text=r.text,
             response_location=r.headers.get("location"),
         )
+
+    def _positive_copy(self, document: dict[str, Any], pool: dict[str, list[str]]) -> dict[str, Any]:
+        """The generator's copy: updates and foreign keys on the pool, target-valid examples."""
+        examples = TargetData(
+            f"fuzz-examples-{self.options.seed}",
+            subject_url_template=self.ctx.settings.subject_url_template,
+            bsn_range=self.ctx.settings.bsn_range,
+            kvk_range=self.ctx.settings.kvk_range,
+        )
+        return positive.with_examples(positive.with_pool(document, pool), pool, examples)
 
     def _seed_pool(self) -> None:
         """Create the positive path's pool once (positive.seed_pool); later schemas are loaded with it."""

@@ -142,6 +142,34 @@ def with_pool(document: dict[str, Any], pool: dict[str, list[str]]) -> dict[str,
     return hinted
 
 
+EXAMPLES_PER_OPERATION = 5
+
+
+def with_examples(document: dict[str, Any], pool: dict[str, list[str]], data: TargetData) -> dict[str, Any]:
+    """``document`` (already a copy) with target-valid request examples for the creates and the
+    updates of pooled resources, so the examples phase walks the valid path (every check judges
+    the answers); a contract's own ``example``/``examples`` are kept and win."""
+    for path, item in (document.get("paths") or {}).items():
+        parts = path.strip("/").split("/")
+        collection = parts[0]
+        methods: tuple[str, ...]
+        if len(parts) == 1:
+            methods = ("post",)
+        elif len(parts) == 2 and parts[1].startswith("{") and pool.get(collection):
+            methods = ("put", "patch")
+        else:
+            continue
+        for method in methods:
+            request = (item.get(method) or {}).get("requestBody") or {}
+            media = (request.get("content") or {}).get("application/json")
+            if not isinstance(media, dict) or "example" in media or "examples" in media:
+                continue
+            bodies = [_body(data, collection, pool) for _ in range(EXAMPLES_PER_OPERATION)]
+            if all(bodies):
+                media["examples"] = {f"target-valid-{i}": {"value": b} for i, b in enumerate(bodies)}
+    return document
+
+
 def register(pool: dict[str, list[str]]) -> None:
     """Make the pool formats known to schemathesis (one per collection that has resources)."""
     import schemathesis

@@ -1,4 +1,4 @@
-"""Unique keys in positive cases: each value probes uniqueness once, then fresh ones take over.
+"""Target-valid positive cases: unique keys probe uniqueness once, identificator codes fit together.
 
 The coverage phase builds its positive cases around one set of base values, so a ``klantnummer``,
 a BSN or a partij ``nummer`` comes back in a hundred creates. A strict server refuses every repeat
@@ -7,7 +7,9 @@ every repeat with the same 500, one root cause flooding the findings (domain.md 
 errors on one repeated ``nummer``). This ``map_case`` hook lets a value occur twice in positive
 cases (the second use is the duplicate probe that finds such a defect) and replaces every later
 occurrence with a fresh target-valid value (``conformance.fuzz.formats``: same ranges, never
-repeated). Negative cases are never touched: their violation stays what the generator made.
+repeated). It also gives an identificator group whose objectId is an 11-proef number the code
+combination such a number needs (brp/natuurlijk_persoon/bsn or hr/niet_natuurlijk_persoon/rsin).
+Negative cases are never touched: their violation stays what the generator made.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.fuzz import formats
+from conformance.generators import elfproef_valid
 
 # The hinted formats a correct server keeps unique (KLOK01-R4 BSN; legacy klantnummer per
 # bronorganisatie; Open Klant's nummer; a natuurlijk-persoon subject URL).
@@ -45,7 +48,7 @@ class UniqueKeys:
 
     def _walk(self, node: Any) -> Any:
         if isinstance(node, dict):
-            return {key: self._value(key, value) for key, value in node.items()}
+            return {key: self._value(key, value) for key, value in _coherent(node).items()}
         if isinstance(node, list):
             return [self._walk(item) for item in node]
         return node
@@ -63,3 +66,20 @@ class UniqueKeys:
         fresh = formats.next_fresh(fmt)
         self.uses[(fmt, fresh)] += 1
         return fresh
+
+
+# An identificator group whose objectId is an 11-proef number is only target-valid in one of two
+# code combinations (KLOK01, domain.md §3): the generator picks the three codes independently.
+_GROUP_KEYS = frozenset({"codeObjecttype", "codeSoortObjectId", "codeRegister", "objectId"})
+_ELFPROEF_COMBINATIONS = {
+    "rsin": {"codeRegister": "hr", "codeObjecttype": "niet_natuurlijk_persoon", "codeSoortObjectId": "rsin"},
+    "bsn": {"codeRegister": "brp", "codeObjecttype": "natuurlijk_persoon", "codeSoortObjectId": "bsn"},
+}
+
+
+def _coherent(node: dict[str, Any]) -> dict[str, Any]:
+    """A positive case's identificator group with codes that fit its 11-proef objectId."""
+    if not set(node) >= _GROUP_KEYS or not elfproef_valid(str(node["objectId"])):
+        return node
+    soort = "rsin" if node.get("codeSoortObjectId") == "rsin" else "bsn"
+    return {**node, **_ELFPROEF_COMBINATIONS[soort]}
