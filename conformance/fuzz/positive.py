@@ -160,14 +160,25 @@ def with_examples(document: dict[str, Any], pool: dict[str, list[str]], data: Ta
         else:
             continue
         for method in methods:
-            request = (item.get(method) or {}).get("requestBody") or {}
+            request = _inlined(document, (item.get(method) or {}).get("requestBody") or {})
             media = (request.get("content") or {}).get("application/json")
             if not isinstance(media, dict) or "example" in media or "examples" in media:
                 continue
             bodies = [_body(data, collection, pool) for _ in range(EXAMPLES_PER_OPERATION)]
             if all(bodies):
                 media["examples"] = {f"target-valid-{i}": {"value": b} for i, b in enumerate(bodies)}
+                item[method]["requestBody"] = request
     return document
+
+
+def _inlined(document: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """A request body of its own: a ``#/components/requestBodies/…`` reference is copied in, so the
+    examples of one operation do not land on every operation sharing it."""
+    ref = request.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/components/requestBodies/"):
+        return request
+    shared = ((document.get("components") or {}).get("requestBodies") or {}).get(ref.rsplit("/", 1)[1])
+    return copy.deepcopy(shared) if isinstance(shared, dict) else request
 
 
 def register(pool: dict[str, list[str]]) -> None:

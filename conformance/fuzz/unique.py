@@ -43,7 +43,7 @@ class UniqueKeys:
         meta = getattr(case, "meta", None)
         if meta is None or meta.generation.mode.is_negative or not isinstance(case.body, dict | list):
             return case
-        case.body = self._walk(case.body)
+        case.body = self._walk(_unattached(case.body))
         return case
 
     def _walk(self, node: Any) -> Any:
@@ -83,3 +83,13 @@ def _coherent(node: dict[str, Any]) -> dict[str, Any]:
         return node
     soort = "rsin" if node.get("codeSoortObjectId") == "rsin" else "bsn"
     return {**node, **_ELFPROEF_COMBINATIONS[soort]}
+
+
+def _unattached(body: Any) -> Any:
+    """A positive identificator create/update that names a partij sends ``identificeerdePartij:
+    null`` instead: the pool's partijen are zelfstandig, and a conformant server refuses to attach
+    identifying data to one (KLOK01-R13); an unattached identificator is valid everywhere. Attaching
+    is what the R4/R6/R13 scenarios judge."""
+    if isinstance(body, dict) and "partijIdentificator" in body and body.get("identificeerdePartij"):
+        return {**body, "identificeerdePartij": None}
+    return body

@@ -69,3 +69,59 @@ def test_every_write_operation_succeeding_is_a_plain_pass() -> None:
     assert {r["reason"] for r in report["requirements"] if r["id"].startswith("CONTRACT-SCHEMA")} == {
         "no finding"
     }
+
+
+def test_creates_and_pooled_updates_get_target_valid_examples() -> None:
+    from conformance.targetdata import TargetData
+
+    legacy = load_document(specs_dir() / "klanten-v1" / "openapi.yaml")
+    pool = {"klanten": ["11111111-1111-4111-8111-111111111111"]}
+    hinted = positive.with_examples(positive.with_pool(legacy, pool), pool, TargetData("s"))
+    for path, method in (("/klanten", "post"), ("/klanten/{uuid}", "put"), ("/klanten/{uuid}", "patch")):
+        media = hinted["paths"][path][method]["requestBody"]["content"]["application/json"]
+        examples = [e["value"] for e in media["examples"].values()]
+        assert len(examples) == positive.EXAMPLES_PER_OPERATION
+        assert len({e["klantnummer"] for e in examples}) == len(examples)  # fresh, never repeated
+    # the shared components/requestBodies entry is copied, never changed
+    assert "examples" not in str(hinted["components"]["requestBodies"])
+    assert "examples" not in str(legacy)
+
+
+def test_positive_cases_keep_unique_keys_unique_after_one_probe() -> None:
+    from types import SimpleNamespace
+
+    from conformance.fuzz import formats, unique
+
+    formats.reset()
+    hook = unique.UniqueKeys({"klantnummer": "klantnummer", "objectId": "bsn", "bronorganisatie": "rsin"})
+
+    def case(body: dict[str, Any], negative: bool = False) -> Any:
+        mode = SimpleNamespace(is_negative=negative)
+        return SimpleNamespace(meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)), body=body)
+
+    sent = [
+        hook.map_case(None, case({"klantnummer": "12345678", "bronorganisatie": "999990019"})).body
+        for _ in range(5)
+    ]
+    assert [b["klantnummer"] for b in sent[:2]] == ["12345678", "12345678"]  # the duplicate probe
+    assert len({b["klantnummer"] for b in sent}) == 4  # later repeats are fresh
+    assert {b["bronorganisatie"] for b in sent} == {"999990019"}  # an RSIN may repeat (R5)
+    negative = hook.map_case(None, case({"klantnummer": "12345678"}, negative=True)).body
+    assert negative == {"klantnummer": "12345678"}  # a negative case is never touched
+    group = {
+        "codeObjecttype": "vestiging",
+        "codeSoortObjectId": "kvk_nummer",
+        "codeRegister": "hr",
+        "objectId": "999990019",
+    }
+    shaped = hook.map_case(
+        None, case({"identificeerdePartij": {"uuid": "x"}, "partijIdentificator": group})
+    ).body
+    assert shaped["identificeerdePartij"] is None
+    assert shaped["partijIdentificator"] == {
+        **group,
+        "codeObjecttype": "natuurlijk_persoon",
+        "codeSoortObjectId": "bsn",
+        "codeRegister": "brp",
+    }
+    formats.reset()
