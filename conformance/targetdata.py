@@ -105,6 +105,16 @@ class TargetData(IdentifierGenerator):
             "bronorganisatie": self.rsin(),
             "klantnummer": self.klantnummer(),
             "websiteUrl": WEBSITE_URL,
+            "voornaam": "Conformance",
+            "achternaam": "Testklant",
+            "emailadres": f"klant-{self._digits(8)}@example.org",
+            "telefoonnummer": "0201234567",
+            "adres": {
+                "straatnaam": "Teststraat",
+                "huisnummer": 1,
+                "postcode": self.postcode(),
+                "woonplaatsnaam": "Utrecht",
+            },
             **extra,
         }
 

@@ -59,6 +59,7 @@ class Exchange:
     status: int | None
     response_headers: dict[str, str]
     response_body: bytes | None
+    mode: str = ""  # the case's generation mode ("positive", "negative"; "" when unknown)
 
 
 @dataclass
@@ -197,11 +198,19 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | No
                 status=int(response.status_code) if response is not None else None,
                 response_headers=_headers(response.headers) if response is not None else {},
                 response_body=bytes(response.content) if response is not None and response.content else None,
+                mode=_mode(node),
             )
         )
     for checks in recorder.checks.values():
         run.operation_checks.setdefault(operation, set()).update(str(node.name) for node in checks)
     run.failures.extend(failures_from_recorder(recorder, phase))
+
+
+def _mode(node: Any) -> str:
+    """The generation mode of a recorded case ("positive"/"negative"), "" when it has none."""
+    meta = getattr(getattr(node, "value", None), "meta", None)
+    mode = getattr(getattr(meta, "generation", None), "mode", None)
+    return str(getattr(mode, "value", "")) if mode is not None else ""
 
 
 def _as_error(title: str, message: str, label: str) -> ToolError | None:

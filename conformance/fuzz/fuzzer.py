@@ -403,7 +403,7 @@ class FuzzSession:
         except ToolError as exc:
             return self.redactor.exception(exc)
         for exchange in run.exchanges:
-            self.valid_path.observe(exchange.operation, exchange.method, exchange.status)
+            self.valid_path.observe(exchange.operation, exchange.method, exchange.status, exchange.mode)
             self.tracker.observe(
                 exchange.method,
                 exchange.url,

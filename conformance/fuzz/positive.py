@@ -48,8 +48,11 @@ def pool_format(collection: str) -> str:
 def _body(data: TargetData, collection: str, pool: dict[str, list[str]]) -> dict[str, Any] | None:
     """A create body a strict server accepts for ``collection``, or None when it has none here."""
     first = {name: uuids[0] for name, uuids in pool.items() if uuids}
-    if collection == "klanten":
-        return data.klant()
+    if collection == "klanten":  # zelfstandig, with a BSN, with a subject URL (when one can be fetched)
+        shapes = [{}, {"subjectType": "natuurlijk_persoon", "subjectIdentificatie": {"inpBsn": data.bsn()}}]
+        if data.subject_url_template:
+            shapes.append({"subjectType": "natuurlijk_persoon", "subject": data.subject_url()})
+        return data.klant(**shapes[int(data.uuid()[:8], 16) % len(shapes)])
     if collection == "partijen":
         return data.partij()
     if collection == "klantcontacten":
@@ -192,18 +195,25 @@ def register(pool: dict[str, list[str]]) -> None:
 
 
 class ValidPath:
-    """Each write operation's answers over every phase: how often the valid path was reached."""
+    """Each write operation's answers over every phase: how often the valid path was reached, over
+    all its requests and over its positive (schema-valid) cases, which a conformant server may
+    still refuse for a rule the contract cannot express but should mostly accept."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.successes: Counter[str] = Counter()
+        self.positive: Counter[str] = Counter()
+        self.positive_successes: Counter[str] = Counter()
 
-    def observe(self, operation: str, method: str, status: int | None) -> None:
+    def observe(self, operation: str, method: str, status: int | None, mode: str = "") -> None:
         if method.upper() not in WRITE_METHODS or not operation.upper().startswith(WRITE_METHODS):
             return
+        ok = status is not None and 200 <= status < 300
         self.requests[operation] += 1
-        if status is not None and 200 <= status < 300:
-            self.successes[operation] += 1
+        self.successes[operation] += ok
+        if mode == "positive":
+            self.positive[operation] += 1
+            self.positive_successes[operation] += ok
 
     def section(self) -> dict[str, dict[str, Any]]:
         return {
@@ -211,6 +221,9 @@ class ValidPath:
                 "requests": n,
                 "2xx": self.successes[op],
                 "share_2xx": round(self.successes[op] / n, 3),
+                "positive_requests": self.positive[op],
+                "positive_2xx": self.positive_successes[op],
+                "positive_share_2xx": _share(self.positive_successes[op], self.positive[op]),
                 "exercised": self.successes[op] > 0,
             }
             for op, n in sorted(self.requests.items())
@@ -218,6 +231,10 @@ class ValidPath:
 
     def not_exercised(self) -> list[str]:
         return sorted(op for op in self.requests if not self.successes[op])
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 def partly_judged(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
@@ -233,8 +250,12 @@ def valid_path_lines(fuzz: dict[str, Any]) -> list[str]:
     rows = fuzz.get("valid_path") or {}
     if not rows:
         return []
-    shares = ", ".join(
-        f"{op} {row['share_2xx']:.0%}" + ("" if row["exercised"] else f" ({NOT_EXERCISED})")
-        for op, row in rows.items()
-    )
-    return [f"valid path (2xx share per write operation): {shares}"]
+
+    def share(row: dict[str, Any]) -> str:
+        positive = row.get("positive_share_2xx")
+        text = f"{row['share_2xx']:.0%}" + (f" ({positive:.0%} of positive)" if positive is not None else "")
+        return text if row["exercised"] else f"{text} {NOT_EXERCISED.upper()}"
+
+    lines = ["valid path (2xx share per write operation, all requests and positive cases):"]
+    lines += [f"  {op}: {share(row)}" for op, row in rows.items()]
+    return lines

@@ -86,10 +86,24 @@ def _coherent(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unattached(body: Any) -> Any:
-    """A positive identificator create/update that names a partij sends ``identificeerdePartij:
-    null`` instead: the pool's partijen are zelfstandig, and a conformant server refuses to attach
-    identifying data to one (KLOK01-R13); an unattached identificator is valid everywhere. Attaching
-    is what the R4/R6/R13 scenarios judge."""
-    if isinstance(body, dict) and "partijIdentificator" in body and body.get("identificeerdePartij"):
+    """Domain shape of a positive body. An identificator create/update that names a partij is sent
+    with ``identificeerdePartij: null``: the pool's partijen are zelfstandig, and a conformant server
+    refuses to attach identifying data to one (KLOK01-R13); attaching is what the R4/R6/R13
+    scenarios judge. A legacy ``subjectIdentificatie`` gets the ``subjectType`` its keys belong to
+    (both real servers require it)."""
+    if not isinstance(body, dict):
+        return body
+    if "partijIdentificator" in body and body.get("identificeerdePartij"):
         return {**body, "identificeerdePartij": None}
+    group = body.get("subjectIdentificatie")
+    if isinstance(group, dict) and not body.get("subjectType"):
+        kind = next((t for key, t in _SUBJECT_TYPES.items() if group.get(key)), "natuurlijk_persoon")
+        return {**body, "subjectType": kind}
     return body
+
+
+_SUBJECT_TYPES = {
+    "inpBsn": "natuurlijk_persoon",
+    "innNnpId": "niet_natuurlijk_persoon",
+    "vestigingsNummer": "vestiging",
+}

@@ -32,16 +32,17 @@ def test_updates_and_foreign_keys_draw_from_the_pool_in_a_copy_only() -> None:
 
 def test_valid_path_counts_write_operations_only() -> None:
     counted = positive.ValidPath()
-    for status in (201, 400, 400, 400):
-        counted.observe("POST /partijen", "POST", status)
+    for status, mode in ((201, "positive"), (400, "positive"), (400, "negative"), (400, "negative")):
+        counted.observe("POST /partijen", "POST", status, mode)
     counted.observe("PUT /partijen/{uuid}", "PUT", 404)
     counted.observe("GET /partijen", "GET", 200)
     section = counted.section()
     assert set(section) == {"POST /partijen", "PUT /partijen/{uuid}"}
     assert section["POST /partijen"]["share_2xx"] == 0.25
+    assert section["POST /partijen"]["positive_share_2xx"] == 0.5
     assert counted.not_exercised() == ["PUT /partijen/{uuid}"]
     lines = positive.valid_path_lines({"valid_path": section})
-    assert "PUT /partijen/{uuid} 0% (valid path not exercised)" in lines[0]
+    assert "  PUT /partijen/{uuid}: 0% VALID PATH NOT EXERCISED" in lines
 
 
 def _judged(not_exercised: list[str]) -> dict[str, Any]:
