@@ -21,7 +21,6 @@ from conformance import __version__
 from conformance.basis import Document
 from conformance.catalogue import Catalogue, Requirement
 from conformance.evidence import Redactor
-from conformance.fuzz.positive import NOT_EXERCISED, partly_judged, valid_path_lines
 from conformance.hygiene import data_account
 from conformance.profiles import Tagging
 from conformance.results import ContractFinding, ScenarioResult
@@ -136,7 +135,7 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
         names = ", ".join(unrun[:3])
         return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run or cut short: {names}{more}"
     if requirement.id in recorder.contract_checked:
-        partly = partly_judged(requirement.id, recorder.sections["fuzz"])
+        partly = _partly_judged(requirement.id, recorder.sections["fuzz"])
         if partly:  # only refusals were judged on these: a qualified pass, counted as partial
             more = f" and {len(partly) - 3} more" if len(partly) > 3 else ""
             names = ", ".join(partly[:3])
@@ -146,6 +145,34 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
 
 
 PARTLY_JUDGED = "judged only partly"
+NOT_EXERCISED = "valid path not exercised"
+# Judged on the answers of requests that succeeded: when a write operation never got a 2xx in
+# fuzzing (the section's ``valid_path_not_exercised``), only its refusals were judged for these.
+VALID_PATH_REQUIREMENTS = frozenset({"CONTRACT-SCHEMA", "CONTRACT-STATUS", "CONTRACT-CONTENT-TYPE"})
+
+
+def _partly_judged(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
+    """The write operations whose valid path fuzzing never reached, when ``requirement_id`` is judged
+    on successful answers (empty otherwise): its "no finding" is then only partly a pass."""
+    if requirement_id not in VALID_PATH_REQUIREMENTS:
+        return []
+    return list(fuzz.get("valid_path_not_exercised") or [])
+
+
+def valid_path_lines(fuzz: dict[str, Any]) -> list[str]:
+    """Terminal lines: each write operation's 2xx share (all requests, positive cases), the ones
+    that never succeeded named."""
+    rows = fuzz.get("valid_path") or {}
+    if not rows:
+        return []
+
+    def share(row: dict[str, Any]) -> str:
+        positive = row.get("positive_share_2xx")
+        text = f"{row['share_2xx']:.0%}" + (f" ({positive:.0%} of positive)" if positive is not None else "")
+        return text if row["exercised"] else f"{text} {NOT_EXERCISED.upper()}"
+
+    lines = ["valid path (2xx share per write operation, all requests and positive cases):"]
+    return lines + [f"  {op}: {share(row)}" for op, row in rows.items()]
 
 
 def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
@@ -259,7 +286,10 @@ def judge(
     rows = requirement_verdicts(catalogue, profile, recorder)
     not_run = not_run_ids(rows, recorder)
     levels = {r.requirement.id: r.requirement.level for r in rows}
-    partly = [r.requirement.id for r in rows if r.verdict is Verdict.PASS and PARTLY_JUDGED in r.reason]
+    fuzz = recorder.sections.get("fuzz") or {}
+    partly = [
+        r.requirement.id for r in rows if r.verdict is Verdict.PASS and _partly_judged(r.requirement.id, fuzz)
+    ]
     partial = any(levels[rid] == "MUST" for rid in [*not_run, *partly])
     report: dict[str, Any] = {
         "requirements": [r.to_dict(strict) for r in rows],

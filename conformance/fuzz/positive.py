@@ -7,9 +7,9 @@ a real server accepts); in the copy of the contract the generator reads, the pat
 and PATCH is limited to that pool and foreign-key ``uuid``s draw from it (a custom format). The
 contract file stays faithful; the pool is tracked and deleted with everything else fuzzing made.
 
-``ValidPath`` counts each write operation's 2xx answers over every phase (the stateful one too):
-a write operation that never succeeded is "valid path not exercised", and the requirements that
-judge successful answers (``VALID_PATH_REQUIREMENTS``) are then judged only partly.
+``ValidPath`` counts each write operation's 2xx answers over every phase (the stateful one too)
+for the fuzz section; ``report`` judges from it (a write operation that never succeeded is
+"valid path not exercised", and the requirements judged on successful answers only partly).
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ import httpx
 from conformance.targetdata import TargetData
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
-# Judged on the answers of a request that succeeded: without a 2xx of an operation, only its
-# refusals were judged.
-VALID_PATH_REQUIREMENTS = ("CONTRACT-SCHEMA", "CONTRACT-STATUS", "CONTRACT-CONTENT-TYPE")
-NOT_EXERCISED = "valid path not exercised"
 POOL_SIZE = 4
 # Foreign-key schemas of the shipped contracts -> the collection they point into.
 FOREIGN_KEYS = {
@@ -235,27 +231,3 @@ class ValidPath:
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
-
-
-def partly_judged(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
-    """The write operations whose valid path fuzzing never reached, when ``requirement_id`` is
-    judged on successful answers (empty otherwise): a "no finding" there is only partly a pass."""
-    if requirement_id not in VALID_PATH_REQUIREMENTS:
-        return []
-    return list(fuzz.get("valid_path_not_exercised") or [])
-
-
-def valid_path_lines(fuzz: dict[str, Any]) -> list[str]:
-    """Terminal lines: each write operation's 2xx share, the unexercised ones named."""
-    rows = fuzz.get("valid_path") or {}
-    if not rows:
-        return []
-
-    def share(row: dict[str, Any]) -> str:
-        positive = row.get("positive_share_2xx")
-        text = f"{row['share_2xx']:.0%}" + (f" ({positive:.0%} of positive)" if positive is not None else "")
-        return text if row["exercised"] else f"{text} {NOT_EXERCISED.upper()}"
-
-    lines = ["valid path (2xx share per write operation, all requests and positive cases):"]
-    lines += [f"  {op}: {share(row)}" for op, row in rows.items()]
-    return lines

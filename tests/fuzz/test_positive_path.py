@@ -8,7 +8,7 @@ from typing import Any
 from conformance.catalogue import load_catalogues
 from conformance.discriminator import load_document
 from conformance.fuzz import positive
-from conformance.report import RunRecorder, judge
+from conformance.report import RunRecorder, judge, valid_path_lines
 from conformance.resources import specs_dir
 
 SPEC = specs_dir() / "klantinteracties-v1" / "openapi.yaml"
@@ -41,7 +41,7 @@ def test_valid_path_counts_write_operations_only() -> None:
     assert section["POST /partijen"]["share_2xx"] == 0.25
     assert section["POST /partijen"]["positive_share_2xx"] == 0.5
     assert counted.not_exercised() == ["PUT /partijen/{uuid}"]
-    lines = positive.valid_path_lines({"valid_path": section})
+    lines = valid_path_lines({"valid_path": section})
     assert "  PUT /partijen/{uuid}: 0% VALID PATH NOT EXERCISED" in lines
 
 
