@@ -202,12 +202,20 @@ class FuzzSession:
         return self.limits.http_client()
 
     def _observe(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        r: httpx.Response,
+        *,
+        phase: str = "auth",
+        operation: str = AUTH_UNIT,
     ) -> None:
         self.tracker.observe(method, url, r.status_code, dict(r.headers), r.content)
         self.log.add(
-            phase="auth",
-            operation=AUTH_UNIT,
+            phase=phase,
+            operation=operation,
             method=method,
             url=url,
             headers=headers,
@@ -353,18 +361,7 @@ class FuzzSession:
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
     ) -> None:
         """A pool creation: tracked for cleanup and logged, but no engine case."""
-        self.tracker.observe(method, url, r.status_code, dict(r.headers), r.content)
-        self.log.add(
-            phase="pool",
-            operation=f"{method} pool",
-            method=method,
-            url=url,
-            headers=headers,
-            body=body,
-            status=r.status_code,
-            response_text=r.text,
-            response_location=r.headers.get("location"),
-        )
+        self._observe(method, url, headers, body, r, phase="pool", operation=f"{method} pool")
 
     def _positive_copy(self, document: dict[str, Any], pool: dict[str, list[str]]) -> dict[str, Any]:
         """The generator's copy: updates and foreign keys on the pool, target-valid examples."""
