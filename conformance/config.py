@@ -43,6 +43,13 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true/false, got {text!r}")
 
 
+def subject_template(text: str) -> str:
+    """A subject URL template: an http(s) URL with ``{bsn}`` exactly once (ValueError otherwise)."""
+    if not text.startswith(("http://", "https://")) or text.count("{bsn}") != 1:
+        raise ValueError(f"expected an http(s) URL with {{bsn}} once, got {text!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its flag, environment variable, converter and help text."""
@@ -134,6 +141,14 @@ OPTIONS: tuple[Option, ...] = (
         "Range for generated KvK-nummers (default 99990000-99999999).",
         convert=_range,
         metavar="LOW-HIGH",
+    ),
+    Option(
+        "subject_url_template",
+        "URL of a person in the vendor's test BRP that the target can fetch, with {bsn} where the BSN "
+        "goes (e.g. https://brp.test/ingeschrevenpersonen/{bsn}); scenarios that register a subject URL "
+        "are not-applicable without it (default: the embedded reference's own test register).",
+        convert=subject_template,
+        metavar="URL",
     ),
     Option("run_id", "Identifier of this run (default: random); seeds the data generators.", metavar="ID"),
     Option(
@@ -247,6 +262,7 @@ class Settings:
     reference_variant: str = "reference"
     bsn_range: tuple[int, int] = (999_900_000, 999_999_999)
     kvk_range: tuple[int, int] = (99_990_000, 99_999_999)
+    subject_url_template: str | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     contract: bool = True
     fuzz: bool = False

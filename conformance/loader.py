@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from conformance.auth import AuthMode
 from conformance.errors import ScenarioFormatError
 from conformance.fastschema import QuickCheck
-from conformance.generators import IdentifierGenerator
 from conformance.model import (
     BODY_OPERATORS,
     Assertion,
@@ -31,6 +30,7 @@ from conformance.model import (
     Step,
 )
 from conformance.resources import package_file
+from conformance.targetdata import TargetData
 from conformance.templating import names_in
 from conformance.yamlsafe import line_of, load_yaml
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 SCENARIO_SUFFIX = ".scenario.yaml"
-GENERATOR_NAMES = IdentifierGenerator("names").names
+GENERATOR_NAMES = TargetData("names").names
 BUILTIN_NAMES = frozenset({"run_id", "refusal_statuses"})
 
 

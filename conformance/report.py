@@ -206,8 +206,44 @@ def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
         names = ", ".join(unrun[:3])
         return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: fuzz units not run or cut short: {names}{more}"
     if requirement.id in recorder.contract_checked:
+        partly = _partly_judged(requirement.id, recorder.sections["fuzz"])
+        if partly:  # only refusals were judged on these: a qualified pass, counted as partial
+            more = f" and {len(partly) - 3} more" if len(partly) > 3 else ""
+            names = ", ".join(partly[:3])
+            return Verdict.PASS, f"no finding, {PARTLY_JUDGED}: {NOT_EXERCISED} on {names}{more}"
         return Verdict.PASS, "no finding"
     return Verdict.NOT_RUN, f"{NOT_RUN_REASON}: no response was checked for it"
+
+
+PARTLY_JUDGED = "judged only partly"
+NOT_EXERCISED = "valid path not exercised"
+# Judged on the answers of requests that succeeded: when a write operation never got a 2xx in
+# fuzzing (the section's ``valid_path_not_exercised``), only its refusals were judged for these.
+VALID_PATH_REQUIREMENTS = frozenset({"CONTRACT-SCHEMA", "CONTRACT-STATUS", "CONTRACT-CONTENT-TYPE"})
+
+
+def _partly_judged(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
+    """The write operations whose valid path fuzzing never reached, when ``requirement_id`` is judged
+    on successful answers (empty otherwise): its "no finding" is then only partly a pass."""
+    if requirement_id not in VALID_PATH_REQUIREMENTS:
+        return []
+    return list(fuzz.get("valid_path_not_exercised") or [])
+
+
+def valid_path_lines(fuzz: dict[str, Any]) -> list[str]:
+    """Terminal lines: each write operation's 2xx share (all requests, positive cases), the ones
+    that never succeeded named."""
+    rows = fuzz.get("valid_path") or {}
+    if not rows:
+        return []
+
+    def share(row: dict[str, Any]) -> str:
+        positive = row.get("positive_share_2xx")
+        text = f"{row['share_2xx']:.0%}" + (f" ({positive:.0%} of positive)" if positive is not None else "")
+        return text if row["exercised"] else f"{text} {NOT_EXERCISED.upper()}"
+
+    lines = ["valid path (2xx share per write operation, all requests and positive cases):"]
+    return lines + [f"  {op}: {share(row)}" for op, row in rows.items()]
 
 
 def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
@@ -340,8 +376,12 @@ def judge(
     not_run = not_run_ids(rows, recorder)
     levels = {r.requirement.id: r.requirement.level for r in rows}
     dropped = recorder.missing_units()
+    fuzz = recorder.sections.get("fuzz") or {}
+    partly = [
+        r.requirement.id for r in rows if r.verdict is Verdict.PASS and _partly_judged(r.requirement.id, fuzz)
+    ]
     # A declared unit that did not run makes the run partial whatever its requirements' levels.
-    partial = any(levels[rid] == "MUST" for rid in not_run) or bool(dropped)
+    partial = any(levels[rid] == "MUST" for rid in [*not_run, *partly]) or bool(dropped)
     report: dict[str, Any] = {
         "requirements": [r.to_dict(strict) for r in rows],
         "strict": strict,
@@ -350,6 +390,8 @@ def judge(
         "not_run": not_run,
         "inventory": inventory_summary(recorder.expected_units, dropped),
     }
+    if partly:  # issue 19: a pass whose write operations never succeeded is only partly judged
+        report["partly_judged"] = partly
     report["exit_code"] = int(exit_code_of(report))
     return report
 
@@ -395,6 +437,7 @@ def build_report(
         "not_run": judged["not_run"],
         "inventory": judged["inventory"],
         "incidents": list(recorder.incidents),
+        **({"partly_judged": judged["partly_judged"]} if "partly_judged" in judged else {}),
         "requirements": judged["requirements"],
         "scenarios": [
             {**s.to_dict(), "evidence": f"evidence/{_safe_name(s.scenario_id)}.json"} for s in scenarios
@@ -494,4 +537,5 @@ def terminal_table(report: dict[str, Any]) -> str:
     if fuzz:
         cut = f", CUT SHORT: {fuzz.get('cut_short_reason')}" if fuzz.get("cut_short") else ""
         lines.append(f"fuzzing: {fuzz.get('cases', 0)} cases, seed {fuzz.get('seed')}{cut}")
+        lines.extend(valid_path_lines(fuzz))
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from conformance.report import RunRecorder
 from conformance.runner import RunnerContext
 from conformance.specdiff.drift import SECTION as DRIFT_SECTION
 from conformance.specdiff.drift import drift_section
+from conformance.targetdata import TargetData
 
 if TYPE_CHECKING:
     from conformance.reference.server import ReferenceServer
@@ -112,8 +113,13 @@ class RunContext:
                 if api.auth == "zgw-jwt"
                 else {"token": server.token}
             )
+            # The embedded server's own test register answers the subject URLs of strict-vng.
+            template = settings.subject_url_template or server.subject_url_template
             settings = settings.with_overrides(
-                target_url=server.root_for(api.name), auth_header=None, **credentials
+                target_url=server.root_for(api.name),
+                auth_header=None,
+                subject_url_template=template,
+                **credentials,
             )
         target = str(settings.target_url)
         limits = http_limits(settings)
@@ -139,8 +145,11 @@ class RunContext:
             raise
         recorder = RunRecorder(redactor=redactor)
         recorder.record_section("preflight", preflight.to_dict())
-        generators = IdentifierGenerator(
-            settings.run_id, bsn_range=settings.bsn_range, kvk_range=settings.kvk_range
+        generators = TargetData(
+            settings.run_id,
+            subject_url_template=settings.subject_url_template,
+            bsn_range=settings.bsn_range,
+            kvk_range=settings.kvk_range,
         )
         if not preflight.failed:  # a target that failed the probe is not asked for its spec
             # Served-spec drift: a short summary in the report; it never fails or errors the run.

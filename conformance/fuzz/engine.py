@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ class Exchange:
     status: int | None
     response_headers: dict[str, str]
     response_body: bytes | None
+    mode: str = ""  # the case's generation mode ("positive", "negative"; "" when unknown)
 
 
 @dataclass
@@ -116,7 +117,12 @@ class EngineRun:
         return bool(self.operation_phases.get(operation)) or self.operation_cases[operation] > 0
 
 
-def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, str] | None = None) -> Any:
+def load_schema(
+    spec_path: Path,
+    config: dict[str, Any],
+    formats: Mapping[str, str] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Any:
     """The schemathesis schema for ``spec_path`` with ``config``; a ConfigError on any problem.
 
     ``formats`` names identifier formats for properties (``conformance.fuzz.formats``)."""
@@ -129,6 +135,8 @@ def load_schema(spec_path: Path, config: dict[str, Any], formats: Mapping[str, s
         document = load_document(spec_path)
         if formats:
             document = hinted(document, formats)
+        if transform is not None:  # e.g. conformance.fuzz.positive: updates go to existing resources
+            document = transform(document)
         return schemathesis.openapi.from_dict(document, config=schemathesis.Config.from_dict(config))
     except FileNotFoundError as exc:
         raise ConfigError(f"contract not found: {spec_path}") from exc
@@ -191,12 +199,20 @@ def _collect_recorder(recorder: Any, phase: str, run: EngineRun, label: str | No
                 status=int(response.status_code) if response is not None else None,
                 response_headers=_headers(response.headers) if response is not None else {},
                 response_body=bytes(response.content) if response is not None and response.content else None,
+                mode=_mode(node),
             )
         )
     for checks in recorder.checks.values():
         run.operation_checks.setdefault(operation, set()).update(str(node.name) for node in checks)
     # A 405/501 to an undeclared method is a refusal, not a finding (conformance.fuzz.refusals).
     run.failures.extend(without_method_refusals(failures_from_recorder(recorder, phase), recorder))
+
+
+def _mode(node: Any) -> str:
+    """The generation mode of a recorded case ("positive"/"negative"), "" when it has none."""
+    meta = getattr(getattr(node, "value", None), "meta", None)
+    mode = getattr(getattr(meta, "generation", None), "mode", None)
+    return str(getattr(mode, "value", "")) if mode is not None else ""
 
 
 def _as_error(title: str, message: str, label: str) -> ToolError | None:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from conformance.errors import ConfigError
 from conformance.generators import elfproef_valid
+from conformance.targetdata import SUBJECT_PLACEHOLDER
 
 # The run's test ranges (--bsn-range, --kvk-range), as the scenario generators use them; set by
 # ``reset`` when a session starts, read when the strategies are built (at every contract load).
@@ -70,10 +71,24 @@ class Fresh:
 
 
 _FRESH = {"bsn": Fresh(), "klantnummer": Fresh()}
+_STEP = {"n": 0}  # next_fresh's walk through the ranges (reset per session)
 
 
-def reset(*, bsn_range: tuple[int, int] | None = None, kvk_range: tuple[int, int] | None = None) -> None:
+# The run's --subject-url-template (conformance.targetdata): where the target fetches a subject.
+_SUBJECT: dict[str, str | None] = {"template": None}
+# Formats that replace the contract's own (``uri``): a URL the target can fetch is still a uri.
+REPLACING = frozenset({"subject-url"})
+
+
+def reset(
+    *,
+    bsn_range: tuple[int, int] | None = None,
+    kvk_range: tuple[int, int] | None = None,
+    subject_url_template: str | None = None,
+) -> None:
     """Start a session: forget the values handed out and use the run's ranges."""
+    _SUBJECT["template"] = subject_url_template
+    _STEP["n"] = 0
     for fresh in _FRESH.values():
         fresh.reset()
     _RANGES["bsn"] = bsn_range or (999_900_000, 999_999_999)
@@ -96,6 +111,12 @@ STRATEGIES: dict[str, Callable[[], st.SearchStrategy[str]]] = {
     "rsin": elfproef_numbers,
     "kvk-nummer": lambda: st.integers(*_RANGES["kvk"]).map(str),
     "vestigingsnummer": lambda: st.integers(0, 999_999_999).map(lambda n: f"999{n:09d}"),
+    "subject-url": lambda: elfproef_numbers(fresh=True).map(
+        lambda bsn: str(_SUBJECT["template"] or "").replace(SUBJECT_PLACEHOLDER, bsn)
+    ),
+    "partij-nummer": lambda: st.integers(10**9, 10**10 - 1).map(
+        lambda n: str(_FRESH["klantnummer"].take(n, 10**9, 10**10 - 1))
+    ),
     "klantnummer": lambda: st.integers(10_000_000, 99_999_999).map(
         lambda n: str(_FRESH["klantnummer"].take(n, 10_000_000, 99_999_999))
     ),
@@ -121,8 +142,13 @@ def with_formats(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str
 
     def mark(schema: Any, name: str) -> None:
         string = isinstance(schema, dict) and schema.get("type") == "string"
-        if string and name in hints and "format" not in schema:
-            schema["format"] = hints[name]
+        if not (string and name in hints):
+            return
+        hint = hints[name]
+        if hint == "subject-url" and not _SUBJECT["template"]:
+            return  # nothing the target can fetch: the contract's own generator (a vendor fixture)
+        if "format" not in schema or hint in REPLACING:
+            schema["format"] = hint
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -144,3 +170,33 @@ def hinted(document: dict[str, Any], hints: Mapping[str, str]) -> dict[str, Any]
     """``document`` with the format hints applied, their generators registered with schemathesis."""
     register()
     return with_formats(document, hints)
+
+
+def subject_template() -> str | None:
+    """The session's --subject-url-template, if any."""
+    return _SUBJECT["template"]
+
+
+def next_fresh(fmt: str) -> str:
+    """A value of a unique format (bsn, klantnummer, partij-nummer, subject-url) not handed out yet
+    this session, outside Hypothesis (``conformance.fuzz.unique`` replaces repeats with it).
+    Deterministic: the n-th call of a session walks the range by a fixed stride."""
+    _STEP["n"] += 1
+    stride = _STEP["n"] * 7_919
+    if fmt in ("bsn", "subject-url"):
+        low, high = _RANGES["bsn"]
+        bounds = (low // 10, high // 10)
+        number: str | None = None
+        while number is None or not low <= int(number) <= high:
+            number = _with_check_digit(
+                _FRESH["bsn"].take(bounds[0] + stride % (bounds[1] - bounds[0]), *bounds)
+            )
+            stride += 1
+        if fmt == "bsn":
+            return number
+        return str(_SUBJECT["template"] or "").replace(SUBJECT_PLACEHOLDER, number)
+    if fmt == "klantnummer":
+        return str(_FRESH["klantnummer"].take(10_000_000 + stride % 90_000_000, 10_000_000, 99_999_999))
+    if fmt == "partij-nummer":
+        return str(_FRESH["klantnummer"].take(10**9 + stride % (9 * 10**9), 10**9, 10**10 - 1))
+    raise KeyError(fmt)

@@ -20,8 +20,9 @@ import httpx
 
 from conformance.auth import AuthMode
 from conformance.client import HttpLimits
+from conformance.discriminator import load_document
 from conformance.errors import ConfigError, TargetError, ToolError
-from conformance.fuzz import authcheck, engine, formats, scope
+from conformance.fuzz import authcheck, engine, formats, positive, scope, unique
 from conformance.fuzz.cleanup import CleanupReport, ResourceTracker
 from conformance.fuzz.context import FuzzRunContext
 from conformance.fuzz.engine import OperationInfo
@@ -42,6 +43,7 @@ from conformance.fuzz.options import (
 from conformance.fuzz.requestlog import RequestLog
 from conformance.fuzz.transport import capped_sessions
 from conformance.results import ContractFinding
+from conformance.targetdata import TargetData
 
 AUTH_UNIT = "auth"
 STATEFUL_UNIT = "stateful"
@@ -109,7 +111,11 @@ class FuzzSession:
         self.log = RequestLog(self.target_url, self.redactor)
         self.tracker = ResourceTracker(self.target_url)
         # Generated identifiers: unique per session (reproducibly) and from the run's ranges.
-        formats.reset(bsn_range=ctx.settings.bsn_range, kvk_range=ctx.settings.kvk_range)
+        formats.reset(
+            bsn_range=ctx.settings.bsn_range,
+            kvk_range=ctx.settings.kvk_range,
+            subject_url_template=ctx.settings.subject_url_template,
+        )
         self.outcomes: dict[str, UnitOutcome] = {}
         self.profile = ctx.settings.load_profile()
         self._collector = FindingCollector(
@@ -124,6 +130,11 @@ class FuzzSession:
         self._started: float | None = None
         self._cut_reason: str | None = None
         self._finished: CleanupReport | None = None
+        # The positive path (conformance.fuzz.positive): a pool of resources for updates and
+        # references, created before the first engine run that writes; each write op's 2xx share.
+        self.valid_path = positive.ValidPath()
+        self._pool: dict[str, list[str]] | None = None
+        self._unique = unique.UniqueKeys(dict(self.profile.fuzz_formats))
 
     # -- planning -------------------------------------------------------------------------------
 
@@ -191,12 +202,20 @@ class FuzzSession:
         return self.limits.http_client()
 
     def _observe(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        r: httpx.Response,
+        *,
+        phase: str = "auth",
+        operation: str = AUTH_UNIT,
     ) -> None:
         self.tracker.observe(method, url, r.status_code, dict(r.headers), r.content)
         self.log.add(
-            phase="auth",
-            operation=AUTH_UNIT,
+            phase=phase,
+            operation=operation,
             method=method,
             url=url,
             headers=headers,
@@ -225,6 +244,7 @@ class FuzzSession:
         elif unit == AUTH_UNIT:
             outcomes = {unit: self._run_auth()}
         elif unit == STATEFUL_UNIT:
+            self._seed_pool()
             outcomes = {unit: self._run_engine(unit, self._schema_for(("stateful",)), left)}
         else:
             if unit not in {op.label for op in self.operations}:
@@ -254,6 +274,8 @@ class FuzzSession:
             if op.label == unit or (op.label not in self.outcomes and self._is_expected(op.label))
         ]
         batch = set(labels)
+        if any(label.split()[0] in positive.WRITE_METHODS for label in labels):
+            self._seed_pool()
         # An exclusion: schemathesis ORs inclusions, and a config with `operations` already has one.
         schema = self._schema_for(self.options.unit_phases).exclude(
             func=lambda c: c.operation.label not in batch
@@ -323,12 +345,52 @@ class FuzzSession:
     def _schema_for(self, phases: tuple[str, ...]) -> Any:
         """The contract configured for an engine run over ``phases`` (one load per phase set)."""
         if phases not in self._schemas:
+            pool = self._pool
             whole = engine.load_schema(
-                self.ctx.spec_path, self._config(phases), dict(self.profile.fuzz_formats)
+                self.ctx.spec_path,
+                self._config(phases),
+                dict(self.profile.fuzz_formats),
+                transform=(lambda document: self._positive_copy(document, pool)) if pool else None,
             )
+            self._unique.install(whole)  # repeats of unique keys in positive cases: conformance.fuzz.unique
             self._schemas[phases] = scope.scoped(whole, self.options.operation_ids)
             self._left_out = scope.left_out(whole, self.options.operation_ids)
         return self._schemas[phases]
+
+    def _observe_pool(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None, r: httpx.Response
+    ) -> None:
+        """A pool creation: tracked for cleanup and logged, but no engine case."""
+        self._observe(method, url, headers, body, r, phase="pool", operation=f"{method} pool")
+
+    def _positive_copy(self, document: dict[str, Any], pool: dict[str, list[str]]) -> dict[str, Any]:
+        """The generator's copy: updates and foreign keys on the pool, target-valid examples."""
+        examples = TargetData(
+            f"fuzz-examples-{self.options.seed}",
+            subject_url_template=self.ctx.settings.subject_url_template,
+            bsn_range=self.ctx.settings.bsn_range,
+            kvk_range=self.ctx.settings.kvk_range,
+        )
+        return positive.with_examples(positive.with_pool(document, pool), pool, examples)
+
+    def _seed_pool(self) -> None:
+        """Create the positive path's pool once (positive.seed_pool); later schemas are loaded with it."""
+        if self._pool is not None:
+            return
+        document = load_document(self.ctx.spec_path)
+        data = TargetData(
+            f"fuzz-pool-{self.options.seed}",
+            subject_url_template=self.ctx.settings.subject_url_template,
+            bsn_range=self.ctx.settings.bsn_range,
+            kvk_range=self.ctx.settings.kvk_range,
+        )
+        with self._client() as client:
+            client.headers.update(self._auth_headers)
+            self._pool = positive.seed_pool(
+                client, self.target_url, positive.pooled_collections(document), data, self._observe_pool
+            )
+        positive.register(self._pool)
+        self._schemas.clear()  # reloaded with the pool
 
     def _execute(self, schema: Any, left: float) -> engine.EngineRun | ToolError:
         """One engine run (its exchanges logged and tracked at once), or the error that prevented it."""
@@ -342,6 +404,7 @@ class FuzzSession:
                 f"engine run stopped by an error ({run.errors[0] if run.errors else '?'})"
             )
         for exchange in run.exchanges:
+            self.valid_path.observe(exchange.operation, exchange.method, exchange.status, exchange.mode)
             self.tracker.observe(
                 exchange.method,
                 exchange.url,
@@ -482,6 +545,8 @@ class FuzzSession:
                 }
                 for name, o in self.outcomes.items()
             },
+            "valid_path": self.valid_path.section(),
+            "valid_path_not_exercised": self.valid_path.not_exercised(),
             "cases": sum(o.cases for o in self.outcomes.values()),
             "requests": len(self.log),
             "findings": len(self.findings),

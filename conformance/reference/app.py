@@ -112,6 +112,18 @@ class ApiApp:
         raise NotImplementedError
 
     # -- shared ----------------------------------------------------------------------------------
+    def _kept(self, dispatch_id: str, raw: Any) -> dict[str, Any]:
+        """Request fields outside the shipped contract that this variant still honours (strict modes:
+        a partij's ``nummer``, which Open Klant's published file has); validated here."""
+        if not (self.switches.nummer_unique and dispatch_id.startswith("partijen") and isinstance(raw, dict)):
+            return {}
+        nummer = raw.get("nummer")
+        if nummer is None:
+            return {}
+        if not isinstance(nummer, str) or len(nummer) > 10:
+            raise problems.invalid("nummer", "Zorg ervoor dat dit veld niet meer dan 10 karakters bevat.")
+        return {"nummer": nummer}
+
     def _starlette(self, routes: list[Route]) -> Starlette:
         app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception})
         app.router.redirect_slashes = False
@@ -173,7 +185,11 @@ class ApiApp:
         body: dict[str, Any] | None = None
         if request.method in {"POST", "PUT", "PATCH"}:
             partial = self.partial_patch and request.method == "PATCH"
-            body = self.contract.validate_body(operation_id, await read_json(request), partial=partial)
+            raw = await read_json(request)
+            body = {
+                **self.contract.validate_body(operation_id, raw, partial=partial),
+                **self._kept(dispatch_id, raw),
+            }
         status, payload = await run_in_threadpool(
             self.service.dispatch, dispatch_id, uuid, body, query, base, str(request.url)
         )

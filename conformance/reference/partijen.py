@@ -146,8 +146,7 @@ class PartijResource(IdentificatorRules):
             )
         return clauses, params
 
-    @staticmethod
-    def columns(body: dict[str, Any]) -> dict[str, Any]:
+    def columns(self, body: dict[str, Any]) -> dict[str, Any]:
         simple = {
             "soortPartij": "soort",
             "voorkeurstaal": "voorkeurstaal",
@@ -161,6 +160,9 @@ class PartijResource(IdentificatorRules):
             values["indicatie_geheimhouding"] = None if geheim is None else int(geheim)
         if "partijIdentificatie" in body:
             values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
+        if self.switches.nummer_unique and isinstance(body.get("nummer"), str):
+            # strict-openklant only: not in the shipped contract, Open Klant's published file has it
+            values["nummer"] = body["nummer"]
         return values
 
     def plan(

@@ -27,6 +27,8 @@ from conformance.reference.apis import KLANTEN, KLANTINTERACTIES, get_reference_
 from conformance.reference.app import ROOT_PATH, create_app
 from conformance.reference.klanten import create_klanten_app
 from conformance.reference.klanten.klant import install as install_klanten
+from conformance.reference.registers import ROOT_PATH as REGISTERS_ROOT
+from conformance.reference.registers import create_registers_app, subject_url_template
 from conformance.reference.storage import Store
 from conformance.reference.validation import Contract
 from conformance.reference.variants import get_variant
@@ -103,7 +105,7 @@ class _Prepared:
             store=self.store,
             contract=Contract.load(KLANTEN.contract_path()),
         )
-        both = _ByRoot(app, {KLANTEN.root_path: legacy})
+        both = _ByRoot(app, {KLANTEN.root_path: legacy, REGISTERS_ROOT: create_registers_app()})
         config = uvicorn.Config(both, host=host, log_level="error", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
 
@@ -171,6 +173,11 @@ class ReferenceServer:
     def root_for(self, api: str) -> str:
         """The root URL of the reference API called ``api`` (a profile's ``reference``)."""
         return self.site + get_reference_api(api).root_path
+
+    @property
+    def subject_url_template(self) -> str:
+        """A ``--subject-url-template`` this server can fetch (its fake BRP, ``reference.registers``)."""
+        return subject_url_template(self.site)
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS partij (
     voorkeurstaal TEXT NOT NULL DEFAULT '',
     interne_notitie TEXT NOT NULL DEFAULT '',
     identificatie TEXT NOT NULL DEFAULT '{}',
-    zelfstandig INTEGER NOT NULL
+    zelfstandig INTEGER NOT NULL,
+    nummer TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS partij_identificator (
     id INTEGER PRIMARY KEY,
@@ -97,6 +98,11 @@ _NNP_INDEX = (
 
 Row = sqlite3.Row
 
+# The strict Open Klant mode: a partij's nummer is unique when set (Open Klant's own constraint,
+# which answers a repeated empty one with 500; a conformant server refuses a repeat with 400).
+_NUMMER_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS ux_partij_nummer ON partij(nummer) WHERE nummer != ''"
+NUMMER_UNIQUE_REASON = "Er bestaat al een partij met dit nummer."
+
 
 class Store:
     """The database of one server; thread-safe through one lock around one connection."""
@@ -116,6 +122,8 @@ class Store:
                 self._conn.execute(_BSN_INDEX[switches.bsn_uniqueness])
             if switches.kvk_unique:
                 self._conn.execute(_NNP_INDEX)
+            if switches.nummer_unique:
+                self._conn.execute(_NUMMER_INDEX)
 
     def close(self) -> None:
         with self._lock:
@@ -187,6 +195,8 @@ class Store:
 def integrity_reason(exc: sqlite3.IntegrityError) -> tuple[str, str]:
     """The invalidParams ``(name, reason)`` of a constraint violation, in Open Klant's words."""
     message = str(exc)
+    if "partij.nummer" in message:
+        return "nummer", NUMMER_UNIQUE_REASON
     if "FOREIGN KEY" in message:
         return "nonFieldErrors", PROTECTED_REASON
     if "partij_identificator.partij_id, partij_identificator.code_soort" in message:

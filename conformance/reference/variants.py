@@ -54,6 +54,12 @@ class Switches:
     must be provided" (VNG's 1.0 server is observed to answer 500)."""
     quirk: str = ""
     """One named gap or conformant oddity of the invariant layer's variants (``reference.quirks``)."""
+    # strict modes (issue 19): conformant behaviour real servers show (domain.md §8)
+    fetch_subject: bool = False
+    """Legacy API: a klant's ``subject`` must be a URL the server itself can fetch (200), else 400
+    ``bad-url`` and nothing stored. Only loopback URLs are fetched (``reference.registers``)."""
+    nummer_unique: bool = False
+    """Klantinteracties: a partij's ``nummer`` is unique when set (a non-empty one), 400 otherwise."""
 
 
 KI = "klantinteracties-v1"
@@ -241,6 +247,27 @@ _ALL = (
         "by RSIN returns every klant.",
         Switches(nnp_filter=False),
         profiles=(KA,),
+    ),
+    # strict modes (issue 19)
+    _variant(
+        "strict-vng",
+        (),
+        "Conformant, but as strict with valid-looking data as VNG's klanten-api 1.0.0 (domain.md §8): "
+        "a subject must be a URL the server can fetch itself (400 bad-url otherwise; the server fetches "
+        "only 127.0.0.1 and serves test persons under /test-registers), RSIN 11-proef on "
+        "bronorganisatie and innNnpId, websiteUrl required, klantnummer at most 8 characters and "
+        "unique per bronorganisatie. The suite must pass it and stay decisive.",
+        Switches(fetch_subject=True),
+        profiles=(KA,),
+    ),
+    _variant(
+        "strict-openklant",
+        (),
+        "Conformant, but as strict as Open Klant 2.18 (domain.md §8): a partij's nummer is unique when "
+        "set (a repeated one is refused with 400), besides every rule the reference enforces. The suite "
+        "must pass it and stay decisive.",
+        Switches(nummer_unique=True),
+        profiles=(KI,),
     ),
 )
 
@@ -455,6 +482,8 @@ _INVARIANT_VARIANTS = (
 VARIANTS: dict[str, Variant] = {v.name: v for v in (*_ALL, *_INVARIANT_VARIANTS)}
 INVARIANT_LAYER = frozenset(v.name for v in _INVARIANT_VARIANTS)
 """The variants that prove the invariant layer (tests/invariants); controls among them break nothing."""
+STRICT_MODES = ("strict-vng", "strict-openklant")
+"""Conformant variants modelled on real servers' strictness: every requirement must pass on them."""
 
 
 def variants_for(profile: str) -> dict[str, Variant]:

@@ -11,7 +11,7 @@ import pytest
 
 from conformance.errors import ConfigError
 from conformance.reference import VARIANTS, ReferenceServer, get_variant
-from conformance.reference.variants import INVARIANT_LAYER, variants_for
+from conformance.reference.variants import INVARIANT_LAYER, STRICT_MODES, variants_for
 from tests.reference.conftest import Servers, bsn_group, kvk_group, new_bsn, new_kvk, partij
 
 Probe = Callable[[httpx.Client, ReferenceServer], bool]
@@ -135,10 +135,13 @@ PROBES: dict[str, Probe] = {
 
 def test_every_variant_has_a_probe() -> None:
     # Probes on the Klantinteracties API; legacy-only variants: tests/reference/test_klanten_api.py.
-    # The invariant layer's variants are proven by tests/invariants (their defect needs a sequence).
-    assert set(PROBES) == set(variants_for("klantinteracties-v1")) - {"reference"} - INVARIANT_LAYER
-    assert VARIANTS["reference"].breaks == ()
-    unbroken = {"reference", *(n for n in INVARIANT_LAYER if not VARIANTS[n].breaks)}  # and the controls
+    # Conformant variants (the reference, the strict modes: tests/reference/test_strict_modes.py)
+    # have no defect to probe; the invariant layer's variants are proven by tests/invariants (their
+    # defect needs a sequence), its controls included.
+    conformant = {"reference", *STRICT_MODES}
+    assert set(PROBES) == set(variants_for("klantinteracties-v1")) - conformant - INVARIANT_LAYER
+    assert all(VARIANTS[name].breaks == () for name in conformant)
+    unbroken = conformant | {n for n in INVARIANT_LAYER if not VARIANTS[n].breaks}
     assert all(v.breaks and v.description for name, v in VARIANTS.items() if name not in unbroken)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.reference import problems, quirks, rules
+from conformance.reference import problems, quirks, registers, rules
 from conformance.reference.problems import InvalidParam
 from conformance.reference.service import Resource, Result
 from conformance.reference.storage import Row, Store
@@ -181,6 +181,21 @@ class KlantResource(Resource):
             return 200, {**last, "next": None, "previous": None, "results": []}
 
     # -- writes -----------------------------------------------------------------------------------
+    def create(self, body: dict[str, Any], base: str) -> Result:
+        self._check_subject(body)
+        return super().create(body, base)
+
+    def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
+        self._check_subject(body)
+        return super().update(uuid, body, base, partial=partial)
+
+    def _check_subject(self, body: dict[str, Any]) -> None:
+        """The strict mode: a ``subject`` the server cannot fetch is refused (``bad-url``), before any
+        transaction (the fetch must not hold the store)."""
+        subject = body.get("subject")
+        if self.switches.fetch_subject and subject and not registers.fetchable(str(subject)):
+            raise problems.invalid("subject", registers.BAD_URL_REASON, code="bad-url")
+
     def _write(self, row: Row | None, body: dict[str, Any], base: str) -> Result:
         errors: list[InvalidParam] = []
         old_gegevens = json.loads(row["gegevens"]) if row is not None else {}
