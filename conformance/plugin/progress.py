@@ -46,11 +46,13 @@ class Label:
     group: str
     name: str
     fuzz: bool = False
+    scenario: bool = True  # scenarios are reordered by requirement; other items keep their place
 
 
 def label_of(item: pytest.Item) -> Label | None:
-    """The label of a scenario or fuzz item; ``None`` for any other item."""
+    """The label of a scenario, invariant or fuzz item; ``None`` for any other item."""
     from conformance.plugin.fuzz_items import FuzzItem
+    from conformance.plugin.invariant_items import InvariantItem
     from conformance.plugin.items import ScenarioItem
 
     if isinstance(item, ScenarioItem):
@@ -58,6 +60,8 @@ def label_of(item: pytest.Item) -> Label | None:
         return Label(verifies[0] if verifies else "-", item.scenario.id)
     if isinstance(item, FuzzItem):
         return Label(f"fuzz {item.unit.name}", item.unit.name, fuzz=True)
+    if isinstance(item, InvariantItem):  # one file runs them all: they stay together, in order
+        return Label("invariants", item.invariant.id, scenario=False)
     return None
 
 
@@ -70,7 +74,11 @@ def sort_by_requirement(items: list[pytest.Item]) -> None:
 
     Other items keep their positions; the scenarios fill the slots scenarios had.
     """
-    slots = [i for i, item in enumerate(items) if (lab := label_of(item)) is not None and not lab.fuzz]
+    slots = [
+        i
+        for i, item in enumerate(items)
+        if (lab := label_of(item)) is not None and lab.scenario and not lab.fuzz
+    ]
 
     def key(item: pytest.Item) -> tuple[Any, ...]:
         label = label_of(item)
