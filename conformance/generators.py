@@ -7,6 +7,7 @@ run id, so a run can be repeated, and remembers what it handed out, so no value 
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections.abc import Callable
@@ -89,13 +90,11 @@ class IdentifierGenerator:
     rsin = bsn  # an RSIN follows the same 9-digit 11-proef
 
     def _elfproef_in(self, low: int, high: int) -> str:
-        # Walking up from a random start finds a valid number within 11 steps (one in 11 is valid).
+        # About one number in 11 is valid, but not one in every 11 consecutive ones (a carry into the
+        # tens changes the weighted sum by more than one): walk up from a random start to the end of
+        # the range, then from its start, so a valid number in the range is always found.
         start = self._random.randint(low, high)
-        for candidate in range(start, min(start + 11, high + 1)):
-            text = str(candidate).zfill(9)
-            if elfproef_valid(text):
-                return text
-        for candidate in range(max(start - 11, low), start):
+        for candidate in itertools.chain(range(start, high + 1), range(low, start)):
             text = str(candidate).zfill(9)
             if elfproef_valid(text):
                 return text

@@ -295,3 +295,10 @@ def test_bad_values_are_config_errors() -> None:
         resolve({}, {}, {"target": "x"})
     with pytest.raises(ConfigError):
         resolve({"bsn_range": "5-1"}, {}, {})
+
+
+def test_bsn_is_found_from_any_start_in_a_sparse_range() -> None:
+    # 1..40 holds valid numbers, but none within 11 steps of a start near 1: a walk of 11 steps up
+    # and down (the old search) raised ExhaustedRange for such starts.
+    values = {IdentifierGenerator(str(seed), bsn_range=(1, 40)).bsn() for seed in range(300)}
+    assert values and all(1 <= int(v) <= 40 and elfproef_valid(v) for v in values)
