@@ -161,6 +161,6 @@ def test_dup_bsn_accepted_also_misses_the_race_and_variants_keep_other_rules(
 
 
 def test_get_variant_names_the_known_variants() -> None:
-    assert get_variant("dup-500").breaks == ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS")
+    assert get_variant("dup-500").breaks == ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR")
     with pytest.raises(ConfigError, match="bsn-filter-ignored"):
         get_variant("does-not-exist")
