@@ -165,7 +165,8 @@ class BasisLookup:
         operation = (item or {}).get(method.lower())
         if not isinstance(operation, dict):  # an undeclared method: the path's item lists the declared ones
             return self.contract.at(f"/paths/{escape(path)}" if isinstance(item, dict) else "/paths")
-        return self.contract.at(self._pointer(operation, path, method, requirement, failure.status))
+        pointer = self._pointer(operation, path, method, requirement, failure.status)
+        return self.contract.at(pointer, (method, path))
 
     def _pointer(
         self, operation: dict[str, Any], path: str, method: str, requirement: str, status: int | None
