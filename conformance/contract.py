@@ -58,9 +58,11 @@ def response_pointer(operation: Any, requirement: str, status: int, content_type
     )
     if key is None:
         return operation_pointer(operation.path, operation.method, "responses")
+    content = operation.definition.raw["responses"][key].get("content", {}) or {}
+    if not content:  # a response without a body (204): the response itself is what was judged
+        return operation_pointer(operation.path, operation.method, "responses", key)
     if requirement == "CONTRACT-CONTENT-TYPE":
         return operation_pointer(operation.path, operation.method, "responses", key, "content")
-    content = operation.definition.raw["responses"][key].get("content", {}) or {}
     media = (content_type or "").split(";")[0].strip()
     chosen = media if media in content else next(iter(content), "application/json")
     return operation_pointer(operation.path, operation.method, "responses", key, "content", chosen, "schema")

@@ -183,9 +183,11 @@ class BasisLookup:
             key = next((k for k in (str(status), f"{status // 100}XX", "default") if k in responses), None)
         if requirement in ("CONTRACT-STATUS", "CONTRACT-NO-SERVER-ERROR") or key is None:
             return operation_pointer(path, method, "responses")
+        content = operation["responses"][key].get("content") or {}
+        if not content:  # a response without a body (204): the response itself is what was judged
+            return operation_pointer(path, method, "responses", key)
         if requirement == "CONTRACT-CONTENT-TYPE":
             return operation_pointer(path, method, "responses", key, "content")
-        content = operation["responses"][key].get("content") or {}
         media = (
             "application/json" if "application/json" in content else next(iter(content), "application/json")
         )
