@@ -323,6 +323,8 @@ def _requirements(args: argparse.Namespace) -> int:
                         "profile_note": r.note,
                         "reason": r.requirement.reason or r.requirement.proxy,
                         "scenarios": list(r.scenarios),
+                        "catalogue": r.requirement.catalogue,
+                        "source": r.requirement.source,
                     }
                     for r in rows
                 ],
@@ -343,6 +345,16 @@ def _requirements(args: argparse.Namespace) -> int:
                 + ("   <-- no scenario" if row.gap else "")
                 + ("" if row.applicable else f"   not applicable: {row.note or 'no reason given'}")
             )
+        print("sources:")
+        for catalogue in dict.fromkeys(row.requirement.catalogue for row in rows):
+            sources = dict.fromkeys(
+                r.requirement.source for r in rows if r.requirement.catalogue == catalogue
+            )
+            if len(sources) == 1:
+                print(f"  {catalogue}: {next(iter(sources)) or 'no source given'}")
+                continue
+            for row in (r for r in rows if r.requirement.catalogue == catalogue):
+                print(f"  {row.requirement.id}: {row.requirement.source or 'no source given'}")
     gaps = [r for r in rows if r.gap]
     return 1 if args.check and gaps else 0
 

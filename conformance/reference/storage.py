@@ -14,7 +14,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from conformance.reference.problems import PROTECTED_REASON, SOORT_UNIQUE_REASON, UNIQUE_REASON
+from conformance.reference.problems import (
+    NUMMER_UNIQUE_REASON,
+    PROTECTED_REASON,
+    SOORT_UNIQUE_REASON,
+    UNIQUE_REASON,
+)
 from conformance.reference.variants import Switches
 
 SCHEMA = """
@@ -27,7 +32,8 @@ CREATE TABLE IF NOT EXISTS partij (
     voorkeurstaal TEXT NOT NULL DEFAULT '',
     interne_notitie TEXT NOT NULL DEFAULT '',
     identificatie TEXT NOT NULL DEFAULT '{}',
-    zelfstandig INTEGER NOT NULL
+    zelfstandig INTEGER NOT NULL,
+    nummer TEXT
 );
 CREATE TABLE IF NOT EXISTS partij_identificator (
     id INTEGER PRIMARY KEY,
@@ -95,6 +101,8 @@ _NNP_INDEX = (
     "WHERE code_soort IN ('kvk_nummer', 'rsin') AND sub_van_id IS NULL"
 )
 
+_NUMMER_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS ux_nummer ON partij(nummer) WHERE nummer IS NOT NULL"
+
 Row = sqlite3.Row
 
 
@@ -116,6 +124,8 @@ class Store:
                 self._conn.execute(_BSN_INDEX[switches.bsn_uniqueness])
             if switches.kvk_unique:
                 self._conn.execute(_NNP_INDEX)
+            if switches.nummer_unique:  # B9045: unique when set (an empty nummer is not set)
+                self._conn.execute(_NUMMER_INDEX)
 
     def close(self) -> None:
         with self._lock:
@@ -191,4 +201,6 @@ def integrity_reason(exc: sqlite3.IntegrityError) -> tuple[str, str]:
         return "nonFieldErrors", PROTECTED_REASON
     if "partij_identificator.partij_id, partij_identificator.code_soort" in message:
         return "__all__", SOORT_UNIQUE_REASON
+    if "partij.nummer" in message:
+        return "nummer", NUMMER_UNIQUE_REASON
     return "__all__", UNIQUE_REASON
