@@ -43,7 +43,7 @@ def _table(stdout: str) -> str:
     """The per-requirement table without the reason column (which quotes free text)."""
     start = stdout.index("requirement ")
     lines = stdout[start:].splitlines()
-    rows = [" ".join(line.split()[:3]) for line in lines if re.match(r"^(KLOK01|CONTRACT|IDENT)-", line)]
+    rows = [" ".join(line.split()[:3]) for line in lines if re.match(r"^(KLOK01|CONTRACT|IDENT|DEC)-", line)]
     return "\n".join(rows) + "\n"
 
 
