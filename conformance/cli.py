@@ -346,14 +346,14 @@ def _requirements(args: argparse.Namespace) -> int:
                 + ("" if row.applicable else f"   not applicable: {row.note or 'no reason given'}")
             )
         print("sources:")
-        for catalogue in dict.fromkeys(row.requirement.catalogue for row in rows):
+        for name in dict.fromkeys(row.requirement.catalogue for row in rows):
             sources = dict.fromkeys(
-                r.requirement.source for r in rows if r.requirement.catalogue == catalogue
+                r.requirement.source for r in rows if r.requirement.catalogue == name
             )
             if len(sources) == 1:
-                print(f"  {catalogue}: {next(iter(sources)) or 'no source given'}")
+                print(f"  {name}: {next(iter(sources)) or 'no source given'}")
                 continue
-            for row in (r for r in rows if r.requirement.catalogue == catalogue):
+            for row in (r for r in rows if r.requirement.catalogue == name):
                 print(f"  {row.requirement.id}: {row.requirement.source or 'no source given'}")
     gaps = [r for r in rows if r.gap]
     return 1 if args.check and gaps else 0

@@ -267,15 +267,17 @@ def reading_line(report: dict[str, Any]) -> str:
     return f"{facts['applied']} ({origin}; {weight})"
 
 
+def where(decision: dict[str, Any]) -> str:
+    """Where a cited decision can be read: ``repository@commit path:lines``."""
+    return f"{decision['repository']}@{decision['commit']} {decision['path']}:{decision['lines']}"
+
+
 def contested_lines(report: dict[str, Any]) -> list[str]:
     """Per requirement with contested failures: the results, the reading and the decisions cited."""
     lines = []
     for row in report.get("requirements", []):
         for item in row.get("contested") or ():
-            cited = ", ".join(
-                f"{d['id']} ({d['repository']}@{d['commit']} {d['path']}:{d['lines']})"
-                for d in item["decisions"]
-            )
+            cited = ", ".join(f"{d['id']} ({where(d)})" for d in item["decisions"])
             state = "counted" if item["counted"] else "warning"
             lines.append(
                 f"  {row['id']} {item['result']} [{item['reading']}, {state}]: "

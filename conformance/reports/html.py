@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.catalogue import Catalogue
-from conformance.readings import reading_line
+from conformance.readings import reading_line, where
 
 REPORT_HTML = "report.html"
 
@@ -99,7 +99,7 @@ def _contested(row: dict[str, Any]) -> str:
     for item in row.get("contested") or ():
         decisions = "".join(
             f"<li>{_e(d['id'])} – {_e(d['title'])} ({_e(d['date'])}): {_e(d['sentence'])} "
-            f"<code>{_e(d['repository'])}@{_e(d['commit'])}:{_e(d['path'])}:{_e(d['lines'])}</code></li>"
+            f"<code>{_e(where(d))}</code></li>"
             for d in item["decisions"]
         )
         state = "counted" if item["counted"] else "warning: not counted under this reading"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -64,3 +65,17 @@ def test_the_legacy_profile_refuses_the_register_reading(tmp_path: Path) -> None
     proc = _run(tmp_path, "--profile", "klanten-v1", "--reading", "register", "--no-fuzz")
     assert proc.returncode in (2, 3), proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "only the literal reading" in proc.stdout + proc.stderr
+
+
+def test_requirements_lists_the_decisions_with_their_source(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    assert main(["requirements", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^DEC-B4749 +MUST +tested +scenarios +1$", out, re.M)
+    artefact = "VNG-Realisatie/klantinteracties@cf57c15 docs/achtergronddocumentatie/artefacten/0862.md:11"
+    assert f"DEC-B0862: {artefact}" in out
+    assert "KLOK01: Ontwerpkeuzes API-standaarden voor Klantinteracties" in out
+    assert main(["requirements", "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["DEC-F8226"]["catalogue"] == "DECISIONS" and "8226.md" in rows["DEC-F8226"]["source"]
