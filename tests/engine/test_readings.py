@@ -17,6 +17,7 @@ from conformance.profiles import load_profile
 from conformance.readings import LITERAL, REGISTER, Bearing, load_readings, load_readings_file
 from conformance.report import RunRecorder, build_report, judge, terminal_table
 from conformance.reports.html import render_html
+from conformance.reports.summary import markdown_summary
 from conformance.resources import package_file, specs_dir
 from conformance.results import ScenarioResult
 from conformance.session import RunContext
@@ -199,6 +200,9 @@ def test_report_terminal_and_html_say_which_reading_was_applied() -> None:
     assert "reading: register (default of klantinteracties-v1; contested failures are warnings)" in table
     assert re.search(r"^KLOK01-R5 +MUST +contested ", table, re.M)
     assert "KI-R5-same-kvk-three-partijen [C2, warning]" in table and "SIM-3428" in table
+    summary = markdown_summary(report)
+    assert "KLOK01 reading: register (default of klantinteracties-v1" in summary
+    assert "| KLOK01-R5 | MUST | contested (warning) |" in summary
     html = render_html(report, CATALOGUE, {}, {})
     assert "KLOK01 reading" in html and "contested (C2" in html and "gegevenswoordenboek.md" in html
     literal = build_report(
