@@ -179,7 +179,7 @@ class ContractValidator:
             if reason is not None:
                 pointer = response_pointer(operation, "CONTRACT-STATUS", status, content_type)
                 add("CONTRACT-STATUS", STATUS_CHECK, reason, self.document.at(pointer))
-            checked = {*checks, *(("CONTRACT-STATUS",) if status < 500 else ())}
+            checked = {*self._checks, "CONTRACT-STATUS"}  # a 5xx is judged too: as a server error
             if self._problem_policy is not None and self._profile is not None and 400 <= status < 500:
                 checked.add(PROBLEM_REQUIREMENT)
                 for message, pointer in self._problem_policy.problems(status, response.content):

@@ -72,7 +72,7 @@ def test_a_500_is_one_finding_under_no_server_error(toy_url: str, success_only_s
         success_only_spec, toy_url, response, secrets=(TOKEN,), status_policy=PROFILE.status_policy
     )
     assert [f.requirement for f in findings] == ["CONTRACT-NO-SERVER-ERROR"]
-    assert "CONTRACT-STATUS" not in checked  # not judged on this answer (so not passed by it either)
+    assert "CONTRACT-STATUS" in checked  # judged: the server error is the one finding
     [error] = findings
     assert error.basis is not None and error.basis["pointer"] == "/paths/~1boom/get/responses"
     assert error.basis["document"]["title"] == "Toy items" and len(error.basis["document"]["sha256"]) == 64
