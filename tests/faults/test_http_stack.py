@@ -128,7 +128,9 @@ def test_max_duration_ends_cleanly_and_cleans_up(tmp_path: Path) -> None:
     )
     assert proc.returncode in (0, 3, 4), proc.stdout[-3000:]
     report = json.loads((tmp_path / "r" / "conformance-report.json").read_text())
-    units = report["sections"]["fuzz"]["units"]
+    # On a slow machine the budget can end before fuzzing starts: then every fuzz unit counts as cut.
+    fuzz = report["sections"].get("fuzz")
+    units = fuzz["units"] if fuzz else {"(fuzzing never started)": {"skipped": True, "cut_short": True}}
     cut = [name for name, unit in units.items() if unit["skipped"] or unit["cut_short"]]
     contract = {r["id"]: r["verdict"] for r in report["requirements"] if r["id"].startswith("CONTRACT-")}
     if cut:  # no "pass" on the strength of the units that happened to finish in time
