@@ -347,9 +347,7 @@ def _requirements(args: argparse.Namespace) -> int:
             )
         print("sources:")
         for name in dict.fromkeys(row.requirement.catalogue for row in rows):
-            sources = dict.fromkeys(
-                r.requirement.source for r in rows if r.requirement.catalogue == name
-            )
+            sources = dict.fromkeys(r.requirement.source for r in rows if r.requirement.catalogue == name)
             if len(sources) == 1:
                 print(f"  {name}: {next(iter(sources)) or 'no source given'}")
                 continue
