@@ -43,6 +43,7 @@ class Requirement:
     check: str | None = None
     profiles: dict[str, ProfileNote] = field(default_factory=dict)
     level_reason: str = ""  # why the level is MUST or SHOULD, citing the text that supports it
+    source: str = ""  # where the quote can be read (repository, commit, path); else the catalogue's
 
     def applicable_to(self, profile: str) -> bool:
         note = self.profiles.get(profile)
@@ -65,7 +66,9 @@ class Catalogue:
         return next((r for r in self.requirements if r.id == requirement_id), None)
 
 
-def _requirement(raw: dict[str, Any], catalogue: str, file: str, line: int | None) -> Requirement:
+def _requirement(
+    raw: dict[str, Any], catalogue: str, file: str, line: int | None, source: str = ""
+) -> Requirement:
     def need(key: str) -> Any:
         if key not in raw or raw[key] in (None, ""):
             raise ScenarioFormatError(
@@ -103,6 +106,7 @@ def _requirement(raw: dict[str, Any], catalogue: str, file: str, line: int | Non
         check=raw.get("check"),
         profiles=profiles,
         level_reason=str(raw["level_reason"]).strip(),
+        source=str(raw.get("source") or source),
     )
 
 
@@ -116,7 +120,7 @@ def load_catalogue_file(path: Path) -> list[Requirement]:
     out = []
     for index, raw in enumerate(data["requirements"]):
         line = lines[index] if index < len(lines) else None
-        out.append(_requirement(raw, str(data["catalogue"]), file, line))
+        out.append(_requirement(raw, str(data["catalogue"]), file, line, str(data.get("source") or "")))
     return out
 
 

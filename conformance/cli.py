@@ -351,6 +351,8 @@ def _requirements(args: argparse.Namespace) -> int:
                         "profile_note": r.note,
                         "reason": r.requirement.reason or r.requirement.proxy,
                         "scenarios": list(r.scenarios),
+                        "catalogue": r.requirement.catalogue,
+                        "source": r.requirement.source,
                     }
                     for r in rows
                 ],
@@ -371,6 +373,14 @@ def _requirements(args: argparse.Namespace) -> int:
                 + ("   <-- no scenario" if row.gap else "")
                 + ("" if row.applicable else f"   not applicable: {row.note or 'no reason given'}")
             )
+        print("sources:")
+        for name in dict.fromkeys(row.requirement.catalogue for row in rows):
+            sources = dict.fromkeys(r.requirement.source for r in rows if r.requirement.catalogue == name)
+            if len(sources) == 1:
+                print(f"  {name}: {next(iter(sources)) or 'no source given'}")
+                continue
+            for row in (r for r in rows if r.requirement.catalogue == name):
+                print(f"  {row.requirement.id}: {row.requirement.source or 'no source given'}")
     gaps = [r for r in rows if r.gap]
     return 1 if args.check and gaps else 0
 

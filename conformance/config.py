@@ -50,6 +50,13 @@ def subject_template(text: str) -> str:
     return text
 
 
+def _reading(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("literal", "register"):
+        raise ValueError(f"expected literal or register, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its flag, environment variable, converter and help text."""
@@ -193,6 +200,15 @@ OPTIONS: tuple[Option, ...] = (
         bare=True,
     ),
     Option(
+        "reading",
+        "How KLOK01 is read: 'register' (failures the standard's later decisions contest are warnings "
+        "with both citations) or 'literal' (every failure counts). Default: the profile's "
+        "(klantinteracties-v1: register; klanten-v1: literal, its only reading). --strict also counts "
+        "contested failures.",
+        convert=_reading,
+        metavar="literal|register",
+    ),
+    Option(
         "seed",
         "Seed of the fuzzer; the same seed sends the same requests (default 20221206).",
         convert=int,
@@ -274,6 +290,7 @@ class Settings:
     waivers: Path | None = None
     bundle: bool = False
     strict: bool = False
+    reading: str | None = None  # None: the profile's default (conformance.readings)
     skip_preflight: bool = False
     max_duration: float | None = None
     read_only: bool = False

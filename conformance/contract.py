@@ -41,6 +41,12 @@ def _checks() -> dict[str, tuple[str, Callable[..., Any]]]:
     }
 
 
+def _server_error_only(
+    checks: dict[str, tuple[str, Callable[..., Any]]],
+) -> dict[str, tuple[str, Callable[..., Any]]]:
+    return {k: v for k, v in checks.items() if k == "CONTRACT-NO-SERVER-ERROR"}
+
+
 def response_pointer(operation: Any, requirement: str, status: int, content_type: str | None) -> str:
     """The JSON pointer of what ``requirement`` judged in ``operation``'s definition."""
     responses = [str(k) for k in operation.definition.raw.get("responses", {})]
@@ -52,9 +58,11 @@ def response_pointer(operation: Any, requirement: str, status: int, content_type
     )
     if key is None:
         return operation_pointer(operation.path, operation.method, "responses")
+    content = operation.definition.raw["responses"][key].get("content", {}) or {}
+    if not content:  # a response without a body (204): the response itself is what was judged
+        return operation_pointer(operation.path, operation.method, "responses", key)
     if requirement == "CONTRACT-CONTENT-TYPE":
         return operation_pointer(operation.path, operation.method, "responses", key, "content")
-    content = operation.definition.raw["responses"][key].get("content", {}) or {}
     media = (content_type or "").split(";")[0].strip()
     chosen = media if media in content else next(iter(content), "application/json")
     return operation_pointer(operation.path, operation.method, "responses", key, "content", chosen, "schema")
@@ -157,18 +165,21 @@ class ContractValidator:
                 )
 
             converted = _as_schemathesis(response)  # once, not once per check
-            for requirement, (name, check) in self._checks.items():
+            # A 5xx is one defect, CONTRACT-NO-SERVER-ERROR's: its status, body and content type are not
+            # judged again (that would count one server error as several MUST failures).
+            checks = self._checks if status < 500 else _server_error_only(self._checks)
+            for requirement, (name, check) in checks.items():
                 try:
                     case.validate_response(converted, checks=[check])
                 except (AssertionError, BaseExceptionGroup) as exc:
                     pointer = response_pointer(operation, requirement, status, content_type)
                     add(requirement, name, _describe(exc), self.document.at(pointer))
             responses = operation.definition.raw.get("responses", {})
-            reason = self._status_policy.undocumented_status(status, responses)
+            reason = self._status_policy.undocumented_status(status, responses) if status < 500 else None
             if reason is not None:
                 pointer = response_pointer(operation, "CONTRACT-STATUS", status, content_type)
                 add("CONTRACT-STATUS", STATUS_CHECK, reason, self.document.at(pointer))
-            checked = {*self._checks, "CONTRACT-STATUS"}
+            checked = {*self._checks, "CONTRACT-STATUS"}  # a 5xx is judged too: as a server error
             if self._problem_policy is not None and self._profile is not None and 400 <= status < 500:
                 checked.add(PROBLEM_REQUIREMENT)
                 for message, pointer in self._problem_policy.problems(status, response.content):

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,15 @@ from conformance.hygiene import data_account
 from conformance.inventory import Unit, fuzz_ran, missing
 from conformance.inventory import summary as inventory_summary
 from conformance.profiles import Tagging
+from conformance.readings import (
+    LITERAL,
+    Contested,
+    contested_failures,
+    contested_lines,
+    load_readings,
+    reading_facts,
+    reading_line,
+)
 from conformance.recording import scenario_from_dict, scenario_to_dict
 from conformance.results import ContractFinding, ScenarioResult
 from conformance.verdicts import ExitCode, Verdict, exit_code_for, verdict_for_exit, worst
@@ -166,13 +175,16 @@ class RequirementVerdict:
     verdict: Verdict
     scenarios: tuple[str, ...]
     reason: str
+    # Failures a later decision contests (register reading); ``counted``: they weigh in the verdict.
+    contested: tuple[Contested, ...] = ()
+    counted: bool = True
 
     def is_warning(self, strict: bool) -> bool:
-        """A failed SHOULD requirement outside strict mode: reported, not fatal for the exit code."""
-        return (
-            self.verdict is Verdict.FAIL
-            and verdict_for_exit(self.verdict, self.requirement.level, strict=strict) is not Verdict.FAIL
-        )
+        """A failed SHOULD requirement outside strict mode, or failures set aside as contested:
+        reported, not fatal for the exit code."""
+        if self.verdict is not Verdict.FAIL:
+            return bool(self.contested) and not self.counted
+        return verdict_for_exit(self.verdict, self.requirement.level, strict=strict) is not Verdict.FAIL
 
     def to_dict(self, strict: bool = False) -> dict[str, Any]:
         return {
@@ -185,7 +197,12 @@ class RequirementVerdict:
             "verdict": self.verdict.value,
             "scenarios": list(self.scenarios),
             "reason": self.reason,
+            **({"contested": self._contested_dicts()} if self.contested else {}),
         }
+
+    def _contested_dicts(self) -> list[dict[str, Any]]:
+        quote = {"section": self.requirement.section, "quote": " ".join(self.requirement.quote.split())}
+        return [{**c.to_dict(quote), "counted": self.counted} for c in self.contested]
 
 
 def _contract_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[Verdict, str]:
@@ -259,8 +276,16 @@ def _fuzz_units_not_run(requirement_id: str, fuzz: dict[str, Any]) -> list[str]:
     ]
 
 
-def _scenario_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[Verdict, str]:
-    related = [s for s in recorder.scenarios if requirement.id in s.verifies]
+def _scenario_verdict(
+    requirement: Requirement, recorder: RunRecorder, set_aside: frozenset[str] = frozenset()
+) -> tuple[Verdict, str]:
+    """The worst of the requirement's results; a result in ``set_aside`` (a contested failure that
+    does not count) weighs as a pass."""
+    related = [
+        replace(s, verdict=Verdict.PASS) if s.scenario_id in set_aside else s
+        for s in recorder.scenarios
+        if requirement.id in s.verifies
+    ]
     skipped = [n for n in recorder.not_run if requirement.id in n.verifies]
     decided = [s.verdict for s in related if s.verdict is not Verdict.NOT_APPLICABLE]
     verdict = worst(decided, empty=Verdict.NOT_APPLICABLE if related else Verdict.NOT_RUN)
@@ -280,11 +305,12 @@ def _scenario_verdict(requirement: Requirement, recorder: RunRecorder) -> tuple[
 
 
 def requirement_verdicts(
-    catalogue: Catalogue, profile: str, recorder: RunRecorder
+    catalogue: Catalogue, profile: str, recorder: RunRecorder, *, reading: str = LITERAL, strict: bool = False
 ) -> list[RequirementVerdict]:
-    """One verdict per catalogued requirement, in catalogue order."""
+    """One verdict per catalogued requirement, in catalogue order, under ``reading``."""
     dropped = recorder.missing_units()
-    return [_unless_dropped(row, profile, dropped) for row in _verdicts(catalogue, profile, recorder)]
+    rows = _verdicts(catalogue, profile, recorder, reading=reading, strict=strict)
+    return [_unless_dropped(row, profile, dropped) for row in rows]
 
 
 def _unless_dropped(row: RequirementVerdict, profile: str, units: list[Unit]) -> RequirementVerdict:
@@ -300,7 +326,10 @@ def _unless_dropped(row: RequirementVerdict, profile: str, units: list[Unit]) ->
     return RequirementVerdict(row.requirement, Verdict.NOT_RUN, row.scenarios, reason)
 
 
-def _verdicts(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> list[RequirementVerdict]:
+def _verdicts(
+    catalogue: Catalogue, profile: str, recorder: RunRecorder, *, reading: str, strict: bool
+) -> list[RequirementVerdict]:
+    readings = load_readings()
     out = []
     for requirement in catalogue.requirements:
         ids = tuple(s.scenario_id for s in recorder.scenarios if requirement.id in s.verifies)
@@ -318,10 +347,18 @@ def _verdicts(catalogue: Catalogue, profile: str, recorder: RunRecorder) -> list
         if requirement.testability == "untestable":
             out.append(RequirementVerdict(requirement, Verdict.NOT_TESTED, ids, requirement.reason))
             continue
-        verdict, reason = _scenario_verdict(requirement, recorder)
+        bearing = readings.bearing(requirement.id, profile)
+        contested = contested_failures(bearing, requirement.id, recorder.scenarios, reading)
+        counted = strict or reading == LITERAL
+        set_aside = frozenset() if counted else frozenset(c.result_id for c in contested)
+        verdict, reason = _scenario_verdict(requirement, recorder, set_aside)
+        if set_aside:
+            cited = ", ".join(sorted({f"{c.reading.id}: {c.result_id}" for c in contested}))
+            note = f"{len(set_aside)} contested failure(s) set aside (register reading, a warning): {cited}"
+            reason = note if verdict is Verdict.PASS else f"{reason}; {note}"
         if requirement.testability == "proxy":
             reason = f"{reason} (proxy: {requirement.proxy})"
-        out.append(RequirementVerdict(requirement, verdict, ids, reason))
+        out.append(RequirementVerdict(requirement, verdict, ids, reason, contested, counted))
     return out
 
 
@@ -365,14 +402,21 @@ def _safe_name(scenario_id: str) -> str:
 
 
 def judge(
-    catalogue: Catalogue, profile: str, recorder: RunRecorder, *, strict: bool = False
+    catalogue: Catalogue,
+    profile: str,
+    recorder: RunRecorder,
+    *,
+    strict: bool = False,
+    reading: str | None = None,
 ) -> dict[str, Any]:
     """Every verdict-bearing field of the report, from what the run recorded.
 
     The one place verdicts, partiality and the exit code are decided: the run's report and
-    ``verify-bundle``'s offline re-derivation both call it.
+    ``verify-bundle``'s offline re-derivation both call it. ``reading`` (default: the profile's)
+    decides whether failures a later decision contests count (``literal``) or warn (``register``).
     """
-    rows = requirement_verdicts(catalogue, profile, recorder)
+    applied = load_readings().resolve(profile, reading)
+    rows = requirement_verdicts(catalogue, profile, recorder, reading=applied, strict=strict)
     not_run = not_run_ids(rows, recorder)
     levels = {r.requirement.id: r.requirement.level for r in rows}
     dropped = recorder.missing_units()
@@ -389,6 +433,7 @@ def judge(
         "partial": partial,
         "not_run": not_run,
         "inventory": inventory_summary(recorder.expected_units, dropped),
+        "reading": reading_facts(profile, applied, strict, explicit=reading is not None),
     }
     if partly:  # issue 19: a pass whose write operations never succeeded is only partly judged
         report["partly_judged"] = partly
@@ -417,9 +462,10 @@ def build_report(
     extra: dict[str, Any] | None = None,
     strict: bool = False,
     tagging: Tagging | None = None,
+    reading: str | None = None,
 ) -> dict[str, Any]:
     """The JSON report as a dict (written by ``write_report``); ``strict`` makes SHOULD failures fatal."""
-    judged = judge(catalogue, profile, recorder, strict=strict)
+    judged = judge(catalogue, profile, recorder, strict=strict, reading=reading)
     scenarios = sorted(recorder.scenarios, key=lambda s: s.scenario_id)
     cleanups = [c for s in scenarios for c in s.cleanups]
     findings = group_findings(recorder.contract_findings)
@@ -432,6 +478,7 @@ def build_report(
         "finished_at": _now(),
         "exit_code": judged["exit_code"],
         "strict": strict,
+        "reading": judged["reading"],
         "aborted": judged["aborted"],
         "partial": judged["partial"],
         "not_run": judged["not_run"],
@@ -489,7 +536,10 @@ def terminal_table(report: dict[str, Any]) -> str:
         reason = row["reason"].splitlines()[0] if row["reason"] else ""
         if len(reason) > 70:
             reason = reason[:67] + "..."
-        verdict = "fail (warning)" if row.get("warning") else row["verdict"]
+        verdict = row["verdict"]
+        if row.get("warning"):  # a failed SHOULD, or contested failures set aside
+            verdict = "fail (warning)" if verdict == "fail" else "contested"
+
         lines.append(
             f"{row['id']:<{width}}  {row['level']:<6} {verdict:<14} {len(row['scenarios']):>9}  {reason}"
         )
@@ -497,7 +547,12 @@ def terminal_table(report: dict[str, Any]) -> str:
         f"{count} {verdict}" for verdict, count in sorted(report["totals"]["requirements"].items())
     )
     lines.append(f"requirements: {totals}")
-    warned = [row["id"] for row in rows if row.get("warning")]
+    lines.append(f"reading: {reading_line(report)}")
+    contested = contested_lines(report)
+    if contested:
+        lines.append("contested by later decisions of the standard (KLOK01 quote vs decision, our words):")
+        lines.extend(contested)
+    warned = [row["id"] for row in rows if row.get("warning") and row["verdict"] == "fail"]
     if warned:
         lines.append(
             f"warnings: {len(warned)} SHOULD requirement(s) failed ({', '.join(warned)}); they do not change "

@@ -24,6 +24,7 @@ from conformance.evidence import Redactor, split_userinfo, userinfo_secrets
 from conformance.generators import IdentifierGenerator
 from conformance.preflight import PreflightResult, run_preflight, skipped
 from conformance.profiles import Profile
+from conformance.readings import load_readings
 from conformance.report import RunRecorder
 from conformance.runner import RunnerContext
 from conformance.specdiff.drift import SECTION as DRIFT_SECTION
@@ -97,6 +98,7 @@ class RunContext:
         """Build the context; start the embedded reference server when there is no target."""
         profile = settings.load_profile()
         catalogue = load_catalogues(profile.catalogues)
+        load_readings().resolve(profile.name, settings.reading)  # a reading the profile lacks: usage error
         server = None
         if settings.target_url is None:
             if profile.reference is None:

@@ -2,9 +2,11 @@
 
 schemathesis reports a failure per failing case; hundreds of cases can share one defect. A finding
 is keyed by (requirement, operation, failure code, title, first message line) and keeps the first
-reproduction. A 5xx answer to negative data is CONTRACT-NO-SERVER-ERROR's (and, when undocumented,
-CONTRACT-STATUS's) defect, not CONTRACT-NEGATIVE-DATA's: the request was not accepted, the server
-failed. schemathesis' own default treats 5xx the same way for negative_data_rejection.
+reproduction. A 5xx is one defect, CONTRACT-NO-SERVER-ERROR's: not also CONTRACT-NEGATIVE-DATA's (the
+request was not accepted, the server failed; schemathesis' own default treats 5xx the same way for
+negative_data_rejection), nor an undocumented status, a wrong body or content type of the same
+answer. A finding is filed under the operation of the request that raised it: an OPTIONS (or other
+undeclared method) request schemathesis sends while covering ``GET /x`` is ``OPTIONS /x``'s.
 
 schemathesis' ``status_code_conformance`` is wrapped by the profile's status policy: its failure on
 a status the profile allows on any operation (401, 404, …) is no finding. 4xx bodies are judged by
@@ -21,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from conformance.basis import Document, operation_pointer, profile_document
+from conformance.basis import Document, escape, operation_pointer, profile_document
 from conformance.evidence import Redactor, curl_command
 from conformance.fuzz.options import CHECK_REQUIREMENTS_ALL, PROBLEM_CHECK
 from conformance.policy import ProblemPolicy, StatusPolicy
@@ -31,7 +33,14 @@ from conformance.yamlsafe import safe_load
 SOURCE = "fuzz"
 MAX_MESSAGE = 2000
 # Checks whose verdict on a 5xx response adds nothing to not_a_server_error's.
-_SUBSUMED_BY_SERVER_ERROR = frozenset({"negative_data_rejection"})
+_SUBSUMED_BY_SERVER_ERROR = frozenset(
+    {
+        "negative_data_rejection",
+        "status_code_conformance",
+        "response_schema_conformance",
+        "content_type_conformance",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,15 @@ class RawFailure:
     status: int | None = None
     phase: str = ""
     pointer: str | None = None  # set when the failure knows its basis (problem details: the profile's)
+    method: str = ""  # the request's own method, when it is not the operation's (OPTIONS while covering GET)
+
+    @property
+    def filed_under(self) -> str:
+        """The operation the finding belongs to: the request's method on the operation's path."""
+        label_method, _, path = self.operation.partition(" ")
+        if self.method and path and self.method.upper() != label_method.upper():
+            return f"{self.method.upper()} {path}"
+        return self.operation
 
 
 def requirement_for(check: str) -> str:
@@ -69,9 +87,11 @@ def failures_from_recorder(recorder: Any, phase: str) -> Iterator[RawFailure]:
                 node_case.value.operation.label if node_case else recorder.label
             )
             interaction = recorder.interactions.get(target_id)
-            status = None
+            status, method = None, ""
             if interaction is not None and interaction.response is not None:
                 status = int(interaction.response.status_code)
+            if interaction is not None:
+                method = str(interaction.request.method)
             yield RawFailure(
                 check=str(node.name),
                 operation=str(operation),
@@ -82,6 +102,7 @@ def failures_from_recorder(recorder: Any, phase: str) -> Iterator[RawFailure]:
                 case_id=str(target_id),
                 status=status,
                 phase=phase,
+                method=method,
             )
 
 
@@ -118,6 +139,7 @@ def problem_failures(
                     status=status,
                     phase=exchange.phase or phase,
                     pointer=pointer,
+                    method=exchange.method,
                 )
             )
     return failures, judged
@@ -138,11 +160,13 @@ class BasisLookup:
     def __call__(self, failure: RawFailure, requirement: str) -> dict[str, Any] | None:
         if failure.pointer is not None:
             return self.profile.at(failure.pointer) if self.profile is not None else None
-        method, _, path = failure.operation.partition(" ")
-        operation = (self._raw.get("paths", {}).get(path) or {}).get(method.lower())
-        if not isinstance(operation, dict):
-            return self.contract.at("/paths")
-        return self.contract.at(self._pointer(operation, path, method, requirement, failure.status))
+        method, _, path = failure.filed_under.partition(" ")
+        item = self._raw.get("paths", {}).get(path)
+        operation = (item or {}).get(method.lower())
+        if not isinstance(operation, dict):  # an undeclared method: the path's item lists the declared ones
+            return self.contract.at(f"/paths/{escape(path)}" if isinstance(item, dict) else "/paths")
+        pointer = self._pointer(operation, path, method, requirement, failure.status)
+        return self.contract.at(pointer, (method, path))
 
     def _pointer(
         self, operation: dict[str, Any], path: str, method: str, requirement: str, status: int | None
@@ -159,9 +183,11 @@ class BasisLookup:
             key = next((k for k in (str(status), f"{status // 100}XX", "default") if k in responses), None)
         if requirement in ("CONTRACT-STATUS", "CONTRACT-NO-SERVER-ERROR") or key is None:
             return operation_pointer(path, method, "responses")
+        content = operation["responses"][key].get("content") or {}
+        if not content:  # a response without a body (204): the response itself is what was judged
+            return operation_pointer(path, method, "responses", key)
         if requirement == "CONTRACT-CONTENT-TYPE":
             return operation_pointer(path, method, "responses", key, "content")
-        content = operation["responses"][key].get("content") or {}
         media = (
             "application/json" if "application/json" in content else next(iter(content), "application/json")
         )
@@ -199,7 +225,7 @@ class FindingCollector:
     def add(self, failure: RawFailure) -> tuple[str, str, str, str, str]:
         """Count one failure; the first of its kind becomes a finding. Returns its dedupe key."""
         requirement = requirement_for(failure.check)
-        key = (requirement, failure.operation, failure.code, failure.title, _first_line(failure.message))
+        key = (requirement, failure.filed_under, failure.code, failure.title, _first_line(failure.message))
         self._seen[key] = self._seen.get(key, 0) + 1
         if key in self._findings:
             return key
@@ -215,7 +241,7 @@ class FindingCollector:
         self._findings[key] = ContractFinding(
             requirement=requirement,
             check=failure.check,
-            operation=self.redactor.text(failure.operation),
+            operation=self.redactor.text(failure.filed_under),
             message=self.redactor.text(message),
             source=SOURCE,
             reproduction=self.redactor.text(failure.curl) if failure.curl else None,

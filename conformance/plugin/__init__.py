@@ -223,6 +223,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             extra={"run_id": ctx.settings.run_id, "seed": ctx.settings.seed},
             strict=ctx.settings.strict,
             tagging=ctx.profile.tagging,
+            reading=ctx.settings.reading,
         )
         if state.waivers is not None:
             today = datetime.datetime.now(datetime.UTC).date()

@@ -179,7 +179,7 @@ class ApiApp:
         query = self.contract.validate_query(operation_id, dict(request.query_params.items()))
         uuid: str | None = None
         if item:
-            if not UUID_RE.match(raw_uuid):
+            if not UUID_RE.match(raw_uuid) and not self.switches.alternate_keys:
                 raise problems.not_found()
             uuid = raw_uuid.lower()
         body: dict[str, Any] | None = None

@@ -164,7 +164,9 @@ class BetrokkeneResource(Resource):
             klantcontact = self.lookup("klantcontact", body["hadKlantcontact"], "hadKlantcontact")
             assert klantcontact is not None  # not nullable in the contract
             values["klantcontact_id"] = klantcontact["id"]
-        if "wasPartij" in body:
+        if row is None and self.switches.betrokkene_limit and "hadKlantcontact" in body:
+            self._refuse_beyond_limit(values["klantcontact_id"])
+        if "wasPartij" in body and not (row is None and self.switches.betrokkene_drops_partij):
             partij = self.lookup("partij", body["wasPartij"], "wasPartij")
             values["partij_id"] = None if partij is None else partij["id"]
             linking = partij is not None and (row is None or partij["id"] != row["partij_id"])
@@ -189,3 +191,11 @@ class BetrokkeneResource(Resource):
                 )
         fresh = self.save(row, values)
         return (201 if row is None else 200), self.represent(fresh, base)
+
+    def _refuse_beyond_limit(self, klantcontact_id: int) -> None:
+        """The betrokkene-limit variant: B2207's one klant per klantcontact, superseded by B7682."""
+        count = self.store.scalar(
+            "SELECT COUNT(*) FROM betrokkene WHERE klantcontact_id = ?", (klantcontact_id,)
+        )
+        if int(count) >= self.switches.betrokkene_limit:
+            raise problems.invalid("hadKlantcontact", "Dit klantcontact heeft al een betrokkene.")

@@ -117,6 +117,7 @@ class PartijResource(IdentificatorRules):
             "voorkeurstaal": row["voorkeurstaal"],
             "indicatieActief": actief,
             "partijIdentificatie": identificatie,
+            "nummer": row["nummer"],
             # Upstream 0.9.0 requires these read-only lists; the reference has no categorie-relaties
             # or vertegenwoordigingen, so they are truthfully empty.
             "categorieRelaties": [],
@@ -160,10 +161,52 @@ class PartijResource(IdentificatorRules):
             values["indicatie_geheimhouding"] = None if geheim is None else int(geheim)
         if "partijIdentificatie" in body:
             values["identificatie"] = json.dumps(body["partijIdentificatie"], ensure_ascii=False)
-        if self.switches.nummer_unique and isinstance(body.get("nummer"), str):
-            # strict-openklant only: not in the shipped contract, Open Klant's published file has it
-            values["nummer"] = body["nummer"]
+        if "nummer" in body:  # B9045: settable; an empty nummer is no nummer
+            values["nummer"] = body["nummer"] or None
         return values
+
+    def _decided(self, body: dict[str, Any], row: Row | None) -> dict[str, Any]:
+        """``columns`` with the standard's decisions applied: one name per soort (B1304), a nummer
+        change never re-keys the partij (B4733), no dedupe of persons by name (B0862)."""
+        values = self.columns(body)
+        soort = body.get("soortPartij") or (row["soort"] if row is not None else "persoon")
+        identificatie = body.get("partijIdentificatie")
+        if identificatie is not None and not self.switches.both_names:
+            values["identificatie"] = json.dumps(
+                rules.names_of_soort(identificatie, soort), ensure_ascii=False
+            )
+        if self.switches.dedupe_by_name and identificatie is not None:
+            self._refuse_known_name(identificatie, row)
+        if (
+            self.switches.nummer_rekeys
+            and row is not None
+            and values.get("nummer", row["nummer"]) != row["nummer"]
+        ):
+            values["uuid"] = str(uuidlib.uuid4())
+        return values
+
+    def _refuse_known_name(self, identificatie: dict[str, Any], row: Row | None) -> None:
+        key = rules.person_key(identificatie)
+        if key is None:
+            return
+        for other in self.store.all(
+            "SELECT id, identificatie FROM partij WHERE id != ?", (-1 if row is None else row["id"],)
+        ):
+            if rules.person_key(json.loads(other["identificatie"])) == key:
+                raise problems.invalid("partijIdentificatie", "Deze persoon is al geregistreerd.")
+
+    def get(self, uuid: str) -> Row:
+        """By uuid; the alternate-keys variant also by nummer or BSN (what B1767 and B4733 forbid)."""
+        row = self.store.by_uuid(self.table, uuid)
+        if row is None and self.switches.alternate_keys:
+            row = self.store.one(
+                "SELECT * FROM partij WHERE nummer = ? OR id IN (SELECT partij_id FROM partij_identificator "
+                "WHERE code_soort = 'bsn' AND object_id = ?)",
+                (uuid, uuid),
+            )
+        if row is None:
+            raise problems.not_found()
+        return row
 
     def plan(
         self, items: list[dict[str, Any]], name: str, *, soort: str | None = None, update: bool = False
@@ -194,7 +237,11 @@ class PartijResource(IdentificatorRules):
         self.race_window(_bsns([item["partijIdentificator"] for item in items]))
         with self.store.transaction():
             planned = self.plan(items, "partijIdentificatoren", soort=body.get("soortPartij"))
-            values = {"uuid": str(uuidlib.uuid4()), "zelfstandig": int(not items), **self.columns(body)}
+            values = {
+                "uuid": str(uuidlib.uuid4()),
+                "zelfstandig": int(not items),
+                **self._decided(body, None),
+            }
             partij_id = self.store.insert("partij", values)
             for columns in planned:
                 self.store.insert(
@@ -238,8 +285,9 @@ class PartijResource(IdentificatorRules):
                     )
                 bsns = _bsns([i["partijIdentificator"] for i in items])
                 quirks.check_bsn(self.store, self.switches.quirk, "partij-update", bsns, row["id"])
-            self.store.update("partij", row["id"], self.columns(body))
-            return 200, self.represent(self.get(uuid), base)
+            values = self._decided(body, row)
+            self.store.update("partij", row["id"], values)
+            return 200, self.represent(self.get(values.get("uuid", uuid)), base)
 
 
 class IdentificatorResource(IdentificatorRules):
@@ -303,6 +351,11 @@ class IdentificatorResource(IdentificatorRules):
 
     def update(self, uuid: str, body: dict[str, Any], base: str, *, partial: bool) -> Result:
         current = self.get(uuid)
+        changed = (body.get("partijIdentificator") or {}).get("objectId", current["object_id"])
+        if self.switches.identificator_immutable and changed != current["object_id"]:
+            raise problems.invalid(
+                "partijIdentificator.objectId", "Een partij-identificator is niet te wijzigen."
+            )
         if "partijIdentificator" in body:
             self.race_window(_bsns([body["partijIdentificator"]]), exclude_id=current["id"])
         return super().update(uuid, body, base, partial=partial)

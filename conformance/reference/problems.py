@@ -14,6 +14,7 @@ from typing import Any
 INVALID_TITLE = "Ongeldige invoerwaarde."
 UNIQUE_REASON = "`PartijIdentificator` moet uniek zijn, er bestaat er al een met deze gegevenscombinatie."
 SOORT_UNIQUE_REASON = "`CodeSoortObjectId` moet uniek zijn voor de Partij."
+NUMMER_UNIQUE_REASON = "Er bestaat al een partij met eenzelfde Nummer."
 PROTECTED_REASON = (
     "Het object kan niet verwijderd of gewijzigd worden: er verwijzen nog andere objecten naar."
 )

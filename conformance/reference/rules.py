@@ -9,6 +9,7 @@ concurrent requests.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from conformance.reference.problems import InvalidParam
 
@@ -92,6 +93,21 @@ def combination_problems(soorten: Iterable[str], *, name: str, bsn_with_nnp: boo
     if has_np and has_nnp and not bsn_with_nnp:
         problems.append(InvalidParam(name, "invalid", BSN_WITH_NNP_REASON))
     return problems
+
+
+def names_of_soort(identificatie: dict[str, Any], soort: str) -> dict[str, Any]:
+    """B1304: one Partij resource, one name per soort: a persoon or contactpersoon has a contactnaam,
+    an organisatie a naam; the other one is dropped, as Open Klant's polymorphic serializer does."""
+    drop = "contactnaam" if soort == "organisatie" else "naam"
+    return {k: v for k, v in identificatie.items() if k != drop}
+
+
+def person_key(identificatie: dict[str, Any]) -> tuple[str, str] | None:
+    """(voornaam, achternaam) of a contactnaam, for the dedupe-by-name variant; None without one."""
+    naam = identificatie.get("contactnaam") or {}
+    if not naam.get("achternaam"):
+        return None
+    return str(naam.get("voornaam", "")), str(naam["achternaam"])
 
 
 def volledige_naam(contactnaam: Mapping[str, str] | None, naam: str = "") -> str:

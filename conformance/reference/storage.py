@@ -14,7 +14,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from conformance.reference.problems import PROTECTED_REASON, SOORT_UNIQUE_REASON, UNIQUE_REASON
+from conformance.reference.problems import (
+    NUMMER_UNIQUE_REASON,
+    PROTECTED_REASON,
+    SOORT_UNIQUE_REASON,
+    UNIQUE_REASON,
+)
 from conformance.reference.variants import Switches
 
 SCHEMA = """
@@ -28,7 +33,7 @@ CREATE TABLE IF NOT EXISTS partij (
     interne_notitie TEXT NOT NULL DEFAULT '',
     identificatie TEXT NOT NULL DEFAULT '{}',
     zelfstandig INTEGER NOT NULL,
-    nummer TEXT NOT NULL DEFAULT ''
+    nummer TEXT
 );
 CREATE TABLE IF NOT EXISTS partij_identificator (
     id INTEGER PRIMARY KEY,
@@ -96,12 +101,11 @@ _NNP_INDEX = (
     "WHERE code_soort IN ('kvk_nummer', 'rsin') AND sub_van_id IS NULL"
 )
 
-Row = sqlite3.Row
+# B9045: a partij's nummer is unique when set (an empty one is stored as NULL, so never clashes; Open
+# Klant answers a repeated empty one with 500, a conformant server refuses a real repeat with 400).
+_NUMMER_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS ux_nummer ON partij(nummer) WHERE nummer IS NOT NULL"
 
-# The strict Open Klant mode: a partij's nummer is unique when set (Open Klant's own constraint,
-# which answers a repeated empty one with 500; a conformant server refuses a repeat with 400).
-_NUMMER_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS ux_partij_nummer ON partij(nummer) WHERE nummer != ''"
-NUMMER_UNIQUE_REASON = "Er bestaat al een partij met dit nummer."
+Row = sqlite3.Row
 
 
 class Store:
@@ -122,7 +126,7 @@ class Store:
                 self._conn.execute(_BSN_INDEX[switches.bsn_uniqueness])
             if switches.kvk_unique:
                 self._conn.execute(_NNP_INDEX)
-            if switches.nummer_unique:
+            if switches.nummer_unique:  # B9045: unique when set (an empty nummer is not set)
                 self._conn.execute(_NUMMER_INDEX)
 
     def close(self) -> None:

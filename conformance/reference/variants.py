@@ -58,8 +58,23 @@ class Switches:
     fetch_subject: bool = False
     """Legacy API: a klant's ``subject`` must be a URL the server itself can fetch (200), else 400
     ``bad-url`` and nothing stored. Only loopback URLs are fetched (``reference.registers``)."""
-    nummer_unique: bool = False
-    """Klantinteracties: a partij's ``nummer`` is unique when set (a non-empty one), 400 otherwise."""
+    # The standard's own decisions (issue 20; specs/requirements/decisions.yaml): what breaks them.
+    nummer_unique: bool = True
+    """B9045: a partij's ``nummer`` is unique when set."""
+    nummer_rekeys: bool = False
+    """Break B4733: a change of ``nummer`` gives the partij a new uuid (nummer used as the key)."""
+    alternate_keys: bool = False
+    """Break B1767/B4733: ``GET /partijen/{x}`` also finds a partij by its nummer or BSN."""
+    both_names: bool = False
+    """Break B1304: a persoon keeps an organisation ``naam`` (an organisatie a contactnaam) it was sent."""
+    betrokkene_limit: int = 0
+    """Break B7682 (as superseded B2207 would): at most this many betrokkenen per klantcontact (0: none)."""
+    dedupe_by_name: bool = False
+    """Break B0862: a partij with the contactnaam of an existing partij is refused (merged by name)."""
+    identificator_immutable: bool = False
+    """Break F8226: the objectId of an existing partij-identificator cannot be corrected."""
+    betrokkene_drops_partij: bool = False
+    """Break F2173/F2599: a betrokkene's ``wasPartij`` sent on create is not stored."""
 
 
 KI = "klantinteracties-v1"
@@ -116,6 +131,7 @@ _ALL = (
         "natuurlijk-persoon subject URL, is created (201).",
         Switches(bsn_uniqueness="none"),
         profiles=BOTH,
+        profile_breaks={KI: ("KLOK01-R4", "DEC-F8226"), KA: ("KLOK01-R4",)},  # F8226: also on correction
     ),
     _variant(
         "dup-bsn-via-sub-identificator",
@@ -196,12 +212,16 @@ _ALL = (
     ),
     _variant(
         "dup-500",
-        ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS"),
-        "A duplicate BSN (or any other uniqueness clash) answers 500 instead of 400.",
+        ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR"),
+        "A duplicate BSN (or any other uniqueness clash) answers 500 instead of 400. One defect: a 5xx "
+        "is CONTRACT-NO-SERVER-ERROR's alone, never also an undocumented status (CONTRACT-STATUS).",
         Switches(duplicate_status=500),
         profiles=BOTH,
-        # The legacy contract documents 500 on every operation, so it is no CONTRACT-STATUS finding there.
-        profile_breaks={KA: ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR")},
+        # the decisions catalogue's uniqueness clashes (a nummer, a corrected BSN) answer 500 too
+        profile_breaks={
+            KI: ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "DEC-B9045", "DEC-F8226"),
+            KA: ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR"),
+        },
     ),
     _variant(
         "identificator-required",
@@ -210,6 +230,10 @@ _ALL = (
         "as VNG's 1.0 server does) is refused (400): zelfstandige klanten cannot be stored.",
         Switches(identificator_required=True),
         profiles=BOTH,
+        profile_breaks={
+            KI: ("KLOK01-R1", "KLOK01-R9", "DEC-B4749", "DEC-B0862"),
+            KA: ("KLOK01-R1", "KLOK01-R9"),
+        },
     ),
     _variant(
         "identificatoren-hidden",
@@ -264,10 +288,61 @@ _ALL = (
         "strict-openklant",
         (),
         "Conformant, but as strict as Open Klant 2.18 (domain.md §8): a partij's nummer is unique when "
-        "set (a repeated one is refused with 400), besides every rule the reference enforces. The suite "
-        "must pass it and stay decisive.",
+        "set (a repeated one is refused with 400; since the decisions catalogue, B9045, the reference "
+        "enforces this too), besides every rule the reference enforces. The suite must pass it and stay "
+        "decisive.",
         Switches(nummer_unique=True),
         profiles=(KI,),
+    ),
+    # decision-register variants (issue 20)
+    _variant(
+        "nummer-not-unique",
+        ("DEC-B9045",),
+        "A second partij with a nummer already in use is created (B9045: unique when set).",
+        Switches(nummer_unique=False),
+    ),
+    _variant(
+        "nummer-rekeys",
+        ("DEC-B4733",),
+        "A change of nummer gives the partij a new uuid: the nummer is used as its key (B4733).",
+        Switches(nummer_rekeys=True),
+    ),
+    _variant(
+        "alternate-keys",
+        ("DEC-B1767", "DEC-B4733"),
+        "GET /partijen/{x} also finds a partij by its nummer or BSN (B1767: retrieval by id only; B4733).",
+        Switches(alternate_keys=True),
+    ),
+    _variant(
+        "both-names",
+        ("DEC-B1304",),
+        "A persoon keeps an organisation naam it was sent, an organisatie a contactnaam (B1304).",
+        Switches(both_names=True),
+    ),
+    _variant(
+        "one-betrokkene-per-klantcontact",
+        ("DEC-B7682",),
+        "A second betrokkene on a klantcontact is refused (the superseded B2207; B7682 allows several).",
+        Switches(betrokkene_limit=1),
+    ),
+    _variant(
+        "dedupe-by-name",
+        ("DEC-B0862",),
+        "A partij with the contactnaam of an existing partij is refused: persons merged by name, one "
+        "capacity each (B0862).",
+        Switches(dedupe_by_name=True),
+    ),
+    _variant(
+        "identificator-immutable",
+        ("DEC-F8226",),
+        "The objectId of a partij-identificator cannot be corrected (F8226 provides the correction).",
+        Switches(identificator_immutable=True),
+    ),
+    _variant(
+        "betrokkene-drops-partij",
+        ("DEC-F2173",),
+        "A betrokkene created with wasPartij is stored without it (F2173/F2599: the known partij).",
+        Switches(betrokkene_drops_partij=True),
     ),
 )
 

@@ -120,7 +120,14 @@ def verify_bundle(path: Path) -> list[str]:
 
 def _rederive(report: dict[str, Any], record: dict[str, Any], folder: Path) -> list[str]:
     catalogue = load_catalogues(record["catalogues"])  # the installed suite's, never the bundle's
-    derived = judge(catalogue, record["profile"], recorder_from(record), strict=bool(report.get("strict")))
+    reading = (report.get("reading") or {}).get("applied")  # None in a bundle from before readings
+    derived = judge(
+        catalogue,
+        record["profile"],
+        recorder_from(record),
+        strict=bool(report.get("strict")),
+        reading=reading,
+    )
     derived.update(scenarios=[dict(s) for s in record["scenarios"]], totals={})
     # The same post-pass as the run (with no waiver file it only recomputes the exit code).
     waiver_files = sorted((folder / "waivers").glob("*"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.catalogue import Catalogue
+from conformance.readings import reading_line, where
 
 REPORT_HTML = "report.html"
 
@@ -68,6 +69,7 @@ def _header(report: dict[str, Any]) -> str:
         ("contract findings", report["totals"]["contract_findings"]),
         ("exit code", report["exit_code"]),
         ("claim", (report.get("claim") or {}).get("status", "-")),
+        ("KLOK01 reading", reading_line(report)),
     ]
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     return f'<section id="header"><dl class="h">{rows}</dl></section>'
@@ -81,7 +83,7 @@ def _requirements(report: dict[str, Any]) -> str:
     rows = "".join(
         f'<tr data-verdict="{_e(r["verdict"])}"><td id="req-{_e(r["id"])}">{_e(r["id"])}</td>'
         f"<td>{_e(r['level'])}</td><td>{_verdict(r['verdict'])}</td><td>{len(r['scenarios'])}</td>"
-        f"<td>{_e(r['reason'])}</td></tr>"
+        f"<td>{_e(r['reason'])}{_contested(r)}</td></tr>"
         for r in report["requirements"]
     )
     return (
@@ -90,6 +92,25 @@ def _requirements(report: dict[str, Any]) -> str:
         "<table><thead><tr><th>id</th><th>level</th><th>verdict</th><th>scenarios</th><th>reason</th>"
         f"</tr></thead><tbody>{rows}</tbody></table></section>"
     )
+
+
+def _contested(row: dict[str, Any]) -> str:
+    """Contested failures of a requirement row: the result, KLOK01's quote and the decisions cited."""
+    items = []
+    for item in row.get("contested") or ():
+        decisions = "".join(
+            f"<li>{_e(d['id'])} – {_e(d['title'])} ({_e(d['date'])}): {_e(d['sentence'])} "
+            f"<code>{_e(where(d))}</code></li>"
+            for d in item["decisions"]
+        )
+        state = "counted" if item["counted"] else "warning: not counted under this reading"
+        items.append(
+            f'<details class="contested"><summary>contested ({_e(item["reading"])}, {_e(state)}): '
+            f"{_e(item['result'])}</summary><p>KLOK01 {_e(item['klok01']['section'])}: "
+            f"<q>{_e(item['klok01']['quote'])}</q></p><p>Literal: {_e(item['literal'])}</p>"
+            f"<p>Register: {_e(item['register'])}</p><ul>{decisions}</ul></details>"
+        )
+    return "".join(items)
 
 
 def _exchange(exchange: dict[str, Any]) -> str:

@@ -63,8 +63,9 @@ def test_findings_are_deduplicated_redacted_and_5xx_is_not_negative_data() -> No
         _failure("not_a_server_error", "b"),
     ]
     findings = collector.add_all(batch)
-    assert [f.requirement for f in findings] == ["CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS"]
-    assert collector.occurrences() == 3
+    # the 500's undocumented status is the same defect as the server error (issue 20)
+    assert [f.requirement for f in findings] == ["CONTRACT-NO-SERVER-ERROR"]
+    assert collector.occurrences() == 2
     assert all("s3cret-token" not in (f.reproduction or "") for f in findings)
 
 
@@ -143,3 +144,44 @@ def test_request_log_normalises_host_and_minted_ids_and_redacts() -> None:
     assert generated("2000-01-01T00:00:00Z") != generated("2001-01-01T00:00:00Z")
     assert first.entries[1].path == "/partijen/<minted-1>"
     assert dict(first.entries[0].headers)["authorization"] == "Token [redacted]"
+
+
+def test_a_5xx_is_one_finding_under_no_server_error() -> None:
+    """A 500 is not also an undocumented status, a wrong body or content type (one defect, one MUST)."""
+    collector = FindingCollector(Redactor())
+    findings = collector.add_all(
+        [
+            _failure("not_a_server_error", "a"),
+            _failure("status_code_conformance", "a", "ST103"),
+            _failure("response_schema_conformance", "a", "ST104"),
+            _failure("content_type_conformance", "a", "ST105"),
+            _failure("status_code_conformance", "b", "ST103", status=418),  # no 5xx on case b: judged
+        ]
+    )
+    assert [(f.requirement, f.source) for f in findings] == [
+        ("CONTRACT-NO-SERVER-ERROR", "fuzz"),
+        ("CONTRACT-STATUS", "fuzz"),
+    ]
+    assert "418" in findings[1].message
+
+
+def test_a_finding_of_an_options_request_is_filed_under_options() -> None:
+    """schemathesis covers GET /partijen with an OPTIONS request; its finding is OPTIONS /partijen's."""
+    options = RawFailure(
+        "not_a_server_error",
+        "GET /partijen",
+        "ST101",
+        "t",
+        "m",
+        "curl -X OPTIONS",
+        "c",
+        500,
+        method="OPTIONS",
+    )
+    collector = FindingCollector(Redactor())
+    (finding,) = collector.add_all([options, _failure("not_a_server_error", "d")])[:1]
+    assert finding.operation == "OPTIONS /partijen"
+    assert {f.operation for f in collector.findings} == {"OPTIONS /partijen", "POST /partijen"}
+    assert (
+        RawFailure("x", "GET /partijen", "", "t", "m", "", "e", method="GET").filed_under == "GET /partijen"
+    )

@@ -136,5 +136,11 @@ def test_contract_drift_is_caught_by_response_validation(servers: Any) -> None:
     assert 'is not of type "boolean"' in finding.message
     assert finding.basis is not None
     assert finding.basis["pointer"] == "/paths/~1partijen/post/responses/201/content/application~1json/schema"
-    assert finding.basis["document"]["title"] == "klantinteracties"
+    assert finding.basis["document"]["title"].startswith(
+        "klanten-conformance contract of the Klantinteracties API"
+    )
+    assert (
+        finding.basis["published"]["title"] == "klantinteracties"
+        and finding.basis["published"]["version"] == "0.9.0"
+    )
     assert len(finding.basis["document"]["sha256"]) == 64

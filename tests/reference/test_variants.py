@@ -133,6 +133,79 @@ PROBES: dict[str, Probe] = {
 }
 
 
+# decision-register variants (issue 20)
+def _nummer_not_unique(c: httpx.Client, s: ReferenceServer) -> bool:
+    nummer = new_kvk()
+    c.post("/partijen", json={**partij(), "nummer": nummer})
+    return c.post("/partijen", json={**partij(), "nummer": nummer}).status_code == 201
+
+
+def _nummer_rekeys(c: httpx.Client, s: ReferenceServer) -> bool:
+    created = c.post("/partijen", json={**partij(), "nummer": new_kvk()}).json()
+    changed = c.patch(f"/partijen/{created['uuid']}", json={"nummer": new_kvk()}).json()
+    return bool(changed["uuid"] != created["uuid"])
+
+
+def _alternate_keys(c: httpx.Client, s: ReferenceServer) -> bool:
+    bsn = new_bsn()
+    c.post("/partijen", json=partij(bsn_group(bsn)))
+    return c.get(f"/partijen/{bsn}").status_code == 200
+
+
+def _both_names(c: httpx.Client, s: ReferenceServer) -> bool:
+    body = {**partij(), "partijIdentificatie": {"naam": "Dubbel BV", "contactnaam": {"achternaam": "Dubbel"}}}
+    return "naam" in c.post("/partijen", json=body).json()["partijIdentificatie"]
+
+
+def _one_betrokkene(c: httpx.Client, s: ReferenceServer) -> bool:
+    contact = {"kanaal": "balie", "onderwerp": "probe", "taal": "dut", "vertrouwelijk": False}
+    klantcontact = c.post("/klantcontacten", json=contact).json()["uuid"]
+    body = {"hadKlantcontact": {"uuid": klantcontact}, "wasPartij": None, "rol": "klant", "initiator": True}
+    c.post("/betrokkenen", json=body)
+    return c.post("/betrokkenen", json=body).status_code != 201
+
+
+def _dedupe_by_name(c: httpx.Client, s: ReferenceServer) -> bool:
+    naam = {"voornaam": "Henk", "achternaam": f"Probe-{uuid.uuid4()}"}
+    body = {**partij(), "partijIdentificatie": {"contactnaam": naam}}
+    c.post("/partijen", json=body)
+    return c.post("/partijen", json={**body, "soortPartij": "contactpersoon"}).status_code != 201
+
+
+def _identificator_immutable(c: httpx.Client, s: ReferenceServer) -> bool:
+    created = c.post("/partijen", json=partij(bsn_group(new_bsn()))).json()
+    identificator = created["partijIdentificatoren"][0]["uuid"]
+    body = {"partijIdentificator": bsn_group(new_bsn())}
+    return c.patch(f"/partij-identificatoren/{identificator}", json=body).status_code != 200
+
+
+def _betrokkene_drops_partij(c: httpx.Client, s: ReferenceServer) -> bool:
+    known = c.post("/partijen", json=partij(bsn_group(new_bsn()))).json()["uuid"]
+    contact = {"kanaal": "balie", "onderwerp": "probe", "taal": "dut", "vertrouwelijk": False}
+    klantcontact = c.post("/klantcontacten", json=contact).json()["uuid"]
+    body = {
+        "hadKlantcontact": {"uuid": klantcontact},
+        "wasPartij": {"uuid": known},
+        "rol": "klant",
+        "initiator": True,
+    }
+    return c.post("/betrokkenen", json=body).json()["wasPartij"] is None
+
+
+PROBES.update(
+    {
+        "nummer-not-unique": _nummer_not_unique,
+        "nummer-rekeys": _nummer_rekeys,
+        "alternate-keys": _alternate_keys,
+        "both-names": _both_names,
+        "one-betrokkene-per-klantcontact": _one_betrokkene,
+        "dedupe-by-name": _dedupe_by_name,
+        "identificator-immutable": _identificator_immutable,
+        "betrokkene-drops-partij": _betrokkene_drops_partij,
+    }
+)
+
+
 def test_every_variant_has_a_probe() -> None:
     # Probes on the Klantinteracties API; legacy-only variants: tests/reference/test_klanten_api.py.
     # Conformant variants (the reference, the strict modes: tests/reference/test_strict_modes.py)
@@ -166,6 +239,6 @@ def test_dup_bsn_accepted_also_misses_the_race_and_variants_keep_other_rules(
 
 
 def test_get_variant_names_the_known_variants() -> None:
-    assert get_variant("dup-500").breaks == ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR", "CONTRACT-STATUS")
+    assert get_variant("dup-500").breaks == ("KLOK01-R4", "CONTRACT-NO-SERVER-ERROR")
     with pytest.raises(ConfigError, match="bsn-filter-ignored"):
         get_variant("does-not-exist")
