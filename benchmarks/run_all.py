@@ -6,7 +6,9 @@ Rows (in this order): runner (scenario-runner overhead, in the loop and as a pro
 cases/s vs ``st run``), collect (200 generated scenarios plus the spec), run (the full default run:
 wall and peak RSS), n2 (the default run with ``-n 2``), scaling (the reference and the suite at
 1x/10x/100x stored partijen), help (``klanten-conformance --help``), invariants (the invariant layer's
-steps/s and the default run's wall time with it on). Each row's module also runs
+steps/s and the default run's wall time with it on), catch (the whole kill matrix: every variant in
+every profile, default runs), and only when asked (``--only ci``) ci (``.ci/run`` from a clean clone).
+Each row's module also runs
 alone (``python benchmarks/bench_<name>.py``). Columns: our figure, its baseline, ratio = ours /
 baseline, the issue's goal and whether this run met it (a marker, never an assert). The machine is
 shared and has 2 cores: compare ratios from one run, not absolute figures between runs.
@@ -33,12 +35,16 @@ ROWS: dict[str, tuple[str, str]] = {
     "scaling": ("bench_scaling", "rows"),
     "help": ("bench_help", "rows"),
     "invariants": ("bench_invariants", "rows"),
+    "catch": ("bench_catch", "rows"),
+    # Not in the default selection (a clean clone, a pip install and the whole test suite): --only ci.
+    "ci": ("bench_ci", "rows"),
 }
+DEFAULT_ROWS = [name for name in ROWS if name != "ci"]
 
 
 def selected(only: str | None) -> list[str]:
     if not only:
-        return list(ROWS)
+        return list(DEFAULT_ROWS)
     names = [n.strip() for n in only.split(",") if n.strip()]
     unknown = [n for n in names if n not in ROWS]
     if unknown:

@@ -103,10 +103,20 @@ def test_strict_openklant_refuses_a_repeated_nummer() -> None:
         assert [partij(""), partij(""), partij(None), partij(None)] == [201, 201, 201, 201]
 
 
-def test_the_plain_reference_ignores_nummer_as_before() -> None:
-    with ReferenceServer(token="t0ken") as server:
-        headers = {"Authorization": "Token t0ken"}
-        url = server.root_for("klantinteracties") + "/partijen"
-        for nummer in ("42", "42", None, None):
-            body = {"soortPartij": "persoon", "indicatieActief": True, "nummer": nummer}
-            assert httpx.post(url, json=body, headers=headers, timeout=10).status_code == 201
+def test_the_plain_reference_also_keeps_nummer_unique_when_set() -> None:
+    # B9045 (specs/requirements/decisions.yaml, DEC-B9045): the reference enforces what
+    # strict-openklant was built for; only the nummer-not-unique variant breaks it.
+    for variant, second in (("reference", 400), ("nummer-not-unique", 201)):
+        with ReferenceServer(token="t0ken", variant=variant) as server:
+            headers = {"Authorization": "Token t0ken"}
+            url = server.root_for("klantinteracties") + "/partijen"
+            statuses = [
+                httpx.post(
+                    url,
+                    json={"soortPartij": "persoon", "indicatieActief": True, "nummer": nummer},
+                    headers=headers,
+                    timeout=10,
+                ).status_code
+                for nummer in ("42", "42", None, None)
+            ]
+            assert statuses == [201, second, 201, 201], variant

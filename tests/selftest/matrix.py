@@ -18,6 +18,17 @@ def record(variant: str, verdicts: dict[str, Verdict]) -> None:
     _ROWS[variant] = verdicts
 
 
+def export() -> dict[str, dict[str, str]]:
+    """The rows as plain data (an xdist worker sends them to the controller)."""
+    return {variant: {rid: v.value for rid, v in row.items()} for variant, row in _ROWS.items()}
+
+
+def absorb(rows: dict[str, dict[str, str]]) -> None:
+    """Rows another process recorded (``export``)."""
+    for variant, row in rows.items():
+        _ROWS[variant] = {rid: Verdict(v) for rid, v in row.items()}
+
+
 def render() -> str:
     """``X`` = fail (caught), ``.`` = pass, ``E`` = error, ``?`` = inconclusive, ``-`` = not run
     (a contract requirement without fuzzing), blank = not decided."""
@@ -28,7 +39,7 @@ def render() -> str:
     short = [c.replace("KLOK01-", "").replace("CONTRACT-", "C-").replace("IDENT-", "I-") for c in columns]
     width = max(len(v) for v in _ROWS) + 2
     lines = [" " * width + " ".join(f"{s:>4}" for s in short)]
-    for variant, row in _ROWS.items():
+    for variant, row in sorted(_ROWS.items()):  # the same order whichever worker recorded a row
         cells = " ".join(f"{_SYMBOL.get(row.get(c, Verdict.NOT_TESTED), ' '):>4}" for c in columns)
         lines.append(f"{variant:<{width}}{cells}")
     return "\n".join(lines)
