@@ -97,7 +97,7 @@ def test_the_installed_wheel_prints_the_golden_terminal(wheel_python: Path, tmp_
 
     # Allure: the same history ids from another install location and working directory.
     wheel_ids = _history_ids(tmp_path / "wheel" / "reports" / "allure-results")
-    assert len(wheel_ids) == 46  # the scenarios of klantinteracties-v1
+    assert len(wheel_ids) == 55  # the scenarios of klantinteracties-v1 and its 9 invariants
     assert _history_ids(tmp_path / "checkout" / "reports" / "allure-results") == wheel_ids
 
 
