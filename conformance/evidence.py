@@ -73,7 +73,10 @@ class Redactor:
         for name, value in items:
             if name.lower() in SECRET_HEADERS and value:
                 match = _SCHEME.match(value)
-                self.learn(value[match.end(1) :].strip() if match else value)
+                credential = value[match.end(1) :].strip() if match else value.strip()
+                if _is_bare_scheme(name, credential):
+                    continue  # "Authorization: Token" (a scheme-alone probe) carries no secret
+                self.learn(credential)
 
     def text(self, value: str) -> str:
         """``value`` with every secret replaced (and other tools' placeholders made ours)."""
@@ -251,6 +254,20 @@ def _scrub_spans(value: str, secrets: Iterable[str], encoded: Iterable[str]) -> 
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")
+
+
+# Authorization schemes (IANA registry and the ZGW ``Token``): sent alone they are no credential, and
+# learning one as a secret would redact the word everywhere, in any case ("...-invalid-token", and
+# the "Token [redacted]" evidence of every masked header).
+_AUTH_SCHEMES = frozenset(
+    {"basic", "bearer", "digest", "token", "hoba", "mutual", "negotiate", "ntlm", "oauth", "scram-sha-256"}
+)
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+def _is_bare_scheme(header: str, credential: str) -> bool:
+    """Whether an auth header's value is only a scheme word, with no credential after it."""
+    return header.lower() in _AUTH_HEADERS and credential.lower() in _AUTH_SCHEMES
 
 
 def _mask_credential(value: str) -> str:

@@ -120,11 +120,14 @@ class RunGuard:
         items[:] = keep
         from conformance.plugin.fuzz_items import FuzzItem
 
-        judged = {r for item in keep for r in _verifies(item)}
+        # A write-side invariant stays collected but the layer does not run it under --read-only
+        # (conformance.invariants.run: not run): it judges nothing here.
+        idle = [item for item in keep if _idle_read_only(item)]
+        judged = {r for item in keep if item not in idle for r in _verifies(item)}
         # Fuzzing judges a CONTRACT-* requirement on the whole contract (conformance.report): one
         # dropped fuzz unit leaves it unjudged, whatever the kept units check.
         partly = {r for item in dropped if isinstance(item, FuzzItem) for r in _verifies(item)}
-        unjudged = ({r for item in dropped for r in _verifies(item)} - judged) | partly
+        unjudged = ({r for item in [*dropped, *idle] for r in _verifies(item)} - judged) | partly
         self.read_only = {
             "deselected": sorted(item.name for item in dropped),
             "requirements_not_judged": sorted(unjudged),
@@ -258,6 +261,13 @@ def writes(item: pytest.Item, methods: dict[str, str]) -> bool:
         operation = item.unit.operation
         return operation is None or operation.method not in SAFE_METHODS
     return False
+
+
+def _idle_read_only(item: pytest.Item) -> bool:
+    """Whether ``item`` is kept under --read-only but not run there (a write-side invariant)."""
+    from conformance.plugin.invariant_items import InvariantItem
+
+    return isinstance(item, InvariantItem) and item.invariant.side != "read"
 
 
 def _verifies(item: pytest.Item) -> list[str]:

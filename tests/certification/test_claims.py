@@ -17,6 +17,7 @@ import pytest
 from conformance import inventory
 from conformance.claims import FUZZ_FLOOR, apply_claim, certification_facts
 from conformance.config import Settings, resolve
+from conformance.invariants import INVARIANT
 from conformance.report import RunRecorder, build_report
 from conformance.reports.badge import render_badge
 from conformance.reports.bundle import verify_bundle
@@ -35,13 +36,16 @@ def _clean_report(*, failing: str | None = None) -> tuple[dict[str, Any], RunRec
     recorder = RunRecorder()
     recorder.expected_units = inventory.expected(_inputs())
     for unit in recorder.expected_units:
-        if unit.kind == inventory.SCENARIO:
+        # the invariant layer records one result per invariant id, as scenarios do
+        if unit.kind in (inventory.SCENARIO, INVARIANT):
             verdict = Verdict.FAIL if unit.id == failing else Verdict.PASS
             recorder.record_scenario(ScenarioResult(unit.id, list(unit.requirements), verdict, "x"))
     contract = {r.id for r in CATALOGUE.requirements if r.verified_by == "contract"}
     recorder.record_contract([], contract)
     units = {
-        u.id.removeprefix("fuzz "): {"skipped": None} for u in recorder.expected_units if u.kind != "scenario"
+        u.id.removeprefix("fuzz "): {"skipped": None}
+        for u in recorder.expected_units
+        if u.kind in (inventory.FUZZ_AUTH, inventory.FUZZ_OPERATION)
     }
     recorder.record_section("fuzz", {"units": units})
     report = build_report(
@@ -159,8 +163,18 @@ def test_fuzz_command_claims_contract_only_and_its_bundle_agrees(tmp_path: Path)
 @pytest.mark.parametrize("parallel", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_ignoring_every_scenario_is_partial_not_conformant(tmp_path: Path, parallel: tuple[str, ...]) -> None:
     glob = f"--ignore-glob={PROFILE.scenarios_path}/*/*.scenario.yaml"
+    # The invariant layer's INV-R4 catches dup-bsn-accepted on its own; it is off here so that
+    # ignoring every scenario is all that decides R4.
     code, report = _cli_run(
-        tmp_path, "--reference-variant", "dup-bsn-accepted", *FAST_FUZZ, "--", glob, *parallel
+        tmp_path,
+        "--reference-variant",
+        "dup-bsn-accepted",
+        "--invariants",
+        "false",
+        *FAST_FUZZ,
+        "--",
+        glob,
+        *parallel,
     )
     assert code == ExitCode.INCONCLUSIVE and report["partial"] is True
     assert report["claim"]["status"] == "partial"

@@ -40,3 +40,17 @@ def test_user_info_is_stripped_from_the_target_and_kept_as_a_secret() -> None:
     assert "vendor:p@ss-w0rd" not in repr(settings)
     assert split_userinfo("http://host/x") == ("http://host/x", None)
     assert Redactor().url("https://u:pw@h/x") == "https://h/x"
+
+
+@pytest.mark.parametrize("sent", ["Token", "Bearer ", "bearer", "Basic"])
+def test_a_scheme_sent_alone_is_not_learned_as_a_secret(sent: str) -> None:
+    # A scheme-alone probe ("Authorization: Token") carries no credential; learning the word would
+    # redact it everywhere, in any case: scenario ids ("...-invalid-token") and "Token [redacted]".
+    redactor = Redactor([SECRET])
+    redactor.learn_headers({"Authorization": sent})
+    assert redactor.secrets == (SECRET,)
+    assert redactor.text("KI-R7-register-invalid-token") == "KI-R7-register-invalid-token"
+    masked = redactor.headers({"Authorization": f"Token {SECRET}"})
+    assert redactor.value(masked) == {"Authorization": "Token [redacted]"}
+    redactor.learn_headers({"Authorization": "Token abc12345"})  # a real credential still is
+    assert "abc12345" in redactor.secrets

@@ -19,14 +19,21 @@ from tests.cli.test_cli import _cli, _run
 
 REPORT_SCHEMA = json.loads(package_file("report.schema.json").read_text(encoding="utf-8"))
 R4 = "KLOK01-R4"
-R4_FAILING = (  # the scenarios dup-bsn-accepted fails; a requirement waiver names those it covers
+R4_FAILING = (  # the R4 units dup-bsn-accepted fails; a requirement waiver names those it covers
     "KI-R4-duplicate-bsn-nested",
     "KI-R4-duplicate-bsn-patch-identificator",
     "KI-R4-duplicate-bsn-patch-partij",
     "KI-R4-duplicate-bsn-race",
     "KI-R4-duplicate-bsn-sub-identificator",
+    "INV-R4-bsn-unique",  # the invariant layer (issue 18), part of every default run
 )
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+# dup-bsn-accepted also accepts a correction to a BSN another partij holds: it declares DEC-F8226
+# broken on klantinteracties-v1 (conformance/reference/variants.py), caught by this scenario.
+F8226_WAIVER = (
+    "- scenario: KI-DEC-F8226-correction-stays-unique\n  reason: same vendor fix\n  ticket: VEND-13\n"
+    f"  expires: '{FUTURE}'\n"
+)
 PAST = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 
 
@@ -72,10 +79,10 @@ def test_waived_failure_does_not_fail_the_run(tmp_path: Path) -> None:
     waivers = _waivers(
         tmp_path,
         f"- requirement: {R4}\n  reason: vendor fix pending\n  ticket: VEND-12\n  expires: '{FUTURE}'\n"
-        f"  scenarios: [{', '.join(R4_FAILING)}]\n",
+        f"  scenarios: [{', '.join(R4_FAILING)}]\n" + F8226_WAIVER,
     )
     proc = _run(tmp_path, "--no-fuzz", "--reference-variant", "dup-bsn-accepted", "--waivers", str(waivers))
-    # Not failed (1): the only failure is waived. --no-fuzz leaves CONTRACT-* not run, so partial (4).
+    # Not failed (1): the only failures are waived. --no-fuzz leaves CONTRACT-* not run, so partial (4).
     assert proc.returncode == 4, proc.stdout[-3000:] + proc.stderr[-2000:]
     report = _report(tmp_path)
     jsonschema.validate(report, REPORT_SCHEMA)
@@ -86,8 +93,9 @@ def test_waived_failure_does_not_fail_the_run(tmp_path: Path) -> None:
     html = (tmp_path / "reports" / "report.html").read_text()
     assert "VEND-12" in html and "vendor fix pending" in html
     suite = ET.parse(tmp_path / "reports" / "junit.xml").getroot().find("testsuite")
-    # Skipped: the waived R4 scenarios and the waived R4 invariant (INV-R4-bsn-unique, issue 18).
-    assert suite is not None and suite.get("failures") == "0" and suite.get("skipped") == "6"
+    # Skipped: the waived R4 scenarios, the waived R4 invariant (INV-R4-bsn-unique, issue 18) and
+    # the waived F8226 scenario.
+    assert suite is not None and suite.get("failures") == "0" and suite.get("skipped") == "7"
     race = next(c for c in suite.iter("testcase") if c.get("name") == "KI-R4-duplicate-bsn-race")
     skipped = race.find("skipped")
     assert skipped is not None and skipped.get("type") == "waived"
@@ -103,7 +111,7 @@ def test_waiving_every_failing_scenario_waives_the_requirement(tmp_path: Path) -
         "KI-R4-duplicate-bsn-sub-identificator",
         "INV-R4-bsn-unique",  # the invariant layer's result is waived by its id like a scenario's
     ]
-    text = "".join(
+    text = F8226_WAIVER + "".join(
         f"- scenario: {s}\n  reason: r\n  ticket: T-{i}\n  expires: '{FUTURE}'\n"
         for i, s in enumerate(scenarios)
     )
