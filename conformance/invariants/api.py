@@ -128,6 +128,16 @@ class Executor:
             out.status = reply.status
         return reply
 
+    @staticmethod
+    def decisive(reply: Reply) -> dict[str, Any] | None:
+        """The body of a read-back that decides something: a 200 with a JSON object declared as
+        JSON. Anything else (a server error, a redirect, HTML, text) says nothing about state."""
+        ctype = reply.response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if reply.status != 200 or not (ctype == "application/json" or ctype.endswith("+json")):
+            return None
+        body = reply.json()
+        return body if isinstance(body, dict) else None
+
     def get(self, route: Route | None, uuid: str, label: str) -> Any:
         """The representation read with valid credentials; None when it does not exist."""
         reply = self.send(route, VALID, label=label, uuid=uuid)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.client import Client
+from conformance.errors import TargetError
 from conformance.evidence import Exchange
 from conformance.generators import IdentifierGenerator
 from conformance.invariants.api import Executor, Outcome, discover, step_label
@@ -104,6 +106,7 @@ class Driver:
         judge = Judge(ex, actions, active, self.checked)
         result = SequenceRun(list(steps))
         self.sequences += 1
+        unsure: set[tuple[str, str]] = set()  # values sent by writes whose effect the run may not know
         try:
             for index, step in enumerate(steps):
                 if bounded and self.budget.spent(self.steps):
@@ -115,6 +118,10 @@ class Driver:
                     probe(ex, actions, step, label, out)
                 else:
                     out = actions.perform(step, label)
+                if step.action not in READ_ACTIONS and (
+                    step.form != VALID or step.action == "concurrent" or not 200 <= (out.status or 0) < 300
+                ):
+                    unsure |= out.values
                 result.steps_run += 1
                 self.steps += 1
                 for violation in judge.judge(step, out):
@@ -122,6 +129,10 @@ class Driver:
                 if stop_at_first and result.violations:
                     break
         finally:
+            orphans = getattr(actions, "adopt_orphans", None)
+            if orphans is not None and unsure and not self.read_only:
+                with suppress(TargetError):  # the deletes below still run; what fails is reported
+                    orphans(unsure)
             result.cleanup = ex.cleanup()
             result.exchanges = list(ex.log)
             self.cleanups += result.cleanup

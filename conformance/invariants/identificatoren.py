@@ -340,6 +340,29 @@ class IdentificatorActions(StyleActions):
             self.ex.adopt("holder", holder)
         return found
 
+    def adopt_orphans(self, values: set[tuple[str, str]]) -> None:
+        """Before cleanup: every identificator the target holds with a value this sequence sent
+        where the outcome was unsure (refused, anonymous, concurrent) becomes a record to delete. A
+        write refused but stored, or an identificator scoped under one, is otherwise never known,
+        and it keeps what it points to from being deleted."""
+        own = self.ident.route("create")
+        searches = [s for s in self.spec.searches if own is not None and s.route.path == own.path]
+        for kind, value in sorted(values):
+            for search in searches:
+                query = {search.value_param: value}
+                if search.kind_param:
+                    query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+                reply = self.ex.send(search.route, VALID, label="cleanup: find orphans", query=query)
+                body = self.ex.decisive(reply)
+                if body is None:
+                    continue
+                for result in body.get("results", []):
+                    group = (result.get(self.group) or {}) if isinstance(result, dict) else {}
+                    uuid = result.get("uuid") if isinstance(result, dict) else None
+                    if group.get(self.value_field) == value and isinstance(uuid, str):
+                        self.ex.adopt("identificator", uuid, kind=kind, value=value)
+                break
+
     def _holdings_in(self, result: dict[str, Any], kind: str, value: str) -> list[tuple[str, bool]]:
         code = self.ex.kind(kind).codes.get(self.kind_field, kind)
         items = result.get(self.nested) if self.nested in result else [result]
