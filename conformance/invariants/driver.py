@@ -91,6 +91,8 @@ class Driver:
         self.requests = 0
         self.cleanups: list[tuple[str, int | None]] = []
         self.read_only = False  # set by the run: sequences start from what the target already holds
+        self.faulty_steps = 0  # steps whose own request got a server error or a redirect
+        self.first_fault: str | None = None
         self.value_kinds: dict[str, str] = {}  # every identifier value used -> its kind (for export)
         bron = [self.gen.rsin(), self.gen.rsin()] if spec.scope_field else [""]
         self.scope_values = tuple(bron)
@@ -122,6 +124,7 @@ class Driver:
                     step.form != VALID or step.action == "concurrent" or not 200 <= (out.status or 0) < 300
                 ):
                     unsure |= out.values
+                self._note_fault(out)
                 result.steps_run += 1
                 self.steps += 1
                 for violation in judge.judge(step, out):
@@ -141,6 +144,29 @@ class Driver:
             self.observations += judge.observations
             self.value_kinds.update({v: k for k, used in ex.values.items() for v in used})
         return result
+
+    def _note_fault(self, out: Outcome) -> None:
+        fault = next(
+            (
+                f"{e.method} {e.url} answered {e.status}"
+                for e in out.exchanges
+                if e.status is not None and (e.status >= 500 or 300 <= e.status < 400)
+            ),
+            None,
+        )
+        if fault is not None:
+            self.faulty_steps += 1
+            self.first_fault = self.first_fault or fault
+
+    def target_fault(self) -> str | None:
+        """Why the run judged too little to let an invariant pass: most of its steps got a server
+        error or a redirect, so what was read back shows what the target failed to do, not a rule."""
+        if not self.steps or self.faulty_steps * 2 <= self.steps:
+            return None
+        return (
+            f"the target answered {self.faulty_steps} of {self.steps} steps with a server error or a "
+            f"redirect (first: {self.first_fault})"
+        )
 
     def shrink(self, steps: list[Step], invariant: str) -> list[Step]:
         """Remove steps one at a time while ``invariant`` still fails (bounded replays)."""

@@ -325,17 +325,22 @@ class IdentificatorActions(StyleActions):
         found: dict[str, tuple[str | None, bool]] = {}
         own = self.ident.route("create")
         ordered = sorted(self.spec.searches, key=lambda s: own is None or s.route.path != own.path)
+        unanswered = []
         for search in ordered:
             query = {search.value_param: value}
             if search.kind_param:
                 query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
             reply = self.ex.send(search.route, VALID, label=f"read back {kind}", query=query, identifier=kind)
-            if reply.status != 200 or not isinstance(reply.json(), dict):
+            body = self.ex.decisive(reply)
+            if body is None:
+                unanswered.append(reply)
                 continue
-            for result in reply.json().get("results", []):
+            for result in body.get("results", []):
                 for holder, scoped in self._holdings_in(result, kind, value):
                     found[holder] = (None, scoped or found.get(holder, (None, False))[1])
             break  # one answering search is the read-back; the rest are probed without credentials
+        else:
+            self.ex.searched(unanswered, f"{kind} {value}")
         for holder in found:
             self.ex.adopt("holder", holder)
         return found
