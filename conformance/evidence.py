@@ -72,6 +72,8 @@ class Redactor:
         items = headers.items() if isinstance(headers, Mapping) else headers
         for name, value in items:
             if name.lower() in SECRET_HEADERS and value:
+                if value.strip().lower() in SCHEME_WORDS:
+                    continue  # the scheme alone (the invariant layer sends it): no secret in it
                 match = _SCHEME.match(value)
                 self.learn(value[match.end(1) :].strip() if match else value)
 
@@ -251,6 +253,9 @@ def _scrub_spans(value: str, secrets: Iterable[str], encoded: Iterable[str]) -> 
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s+\S")
+# Authorization scheme words: sent alone they carry no credential, and learning one as a secret
+# would redact the scheme of every header in the evidence ("[redacted] [redacted]").
+SCHEME_WORDS = frozenset({"token", "bearer", "basic", "digest", "apikey", "api-key", "jwt"})
 
 
 def _mask_credential(value: str) -> str:

@@ -40,3 +40,14 @@ def test_user_info_is_stripped_from_the_target_and_kept_as_a_secret() -> None:
     assert "vendor:p@ss-w0rd" not in repr(settings)
     assert split_userinfo("http://host/x") == ("http://host/x", None)
     assert Redactor().url("https://u:pw@h/x") == "https://h/x"
+
+
+@pytest.mark.parametrize("sent", ["Token", "Bearer", " bearer "])
+def test_a_scheme_word_sent_alone_is_no_secret_but_a_key_after_it_is(sent: str) -> None:
+    """The invariant layer sends the scheme alone as a credential form: learning it would redact the
+    scheme of every header in the evidence."""
+    redactor = Redactor()
+    redactor.learn_headers({"Authorization": sent})
+    assert redactor.text("Authorization: Token abc, Bearer def") == "Authorization: Token abc, Bearer def"
+    redactor.learn_headers({"Authorization": "Token " + "k" * 40})
+    assert redactor.text("Token " + "k" * 40) == "Token [redacted]"
