@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.invariants.api import Executor, Holding, Outcome, StyleActions
 from conformance.invariants.credentials import VALID
+from conformance.invariants.spec import Search
 from conformance.invariants.steps import FRESH, Step
 
 
@@ -327,9 +328,7 @@ class IdentificatorActions(StyleActions):
         ordered = sorted(self.spec.searches, key=lambda s: own is None or s.route.path != own.path)
         unanswered = []
         for search in ordered:
-            query = {search.value_param: value}
-            if search.kind_param:
-                query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+            query = self._query(search, kind, value)
             reply = self.ex.send(search.route, VALID, label=f"read back {kind}", query=query, identifier=kind)
             body = self.ex.decisive(reply)
             if body is None:
@@ -345,6 +344,12 @@ class IdentificatorActions(StyleActions):
             self.ex.adopt("holder", holder)
         return found
 
+    def _query(self, search: Search, kind: str, value: str) -> dict[str, str]:
+        query = {search.value_param: value}
+        if search.kind_param:
+            query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+        return query
+
     def adopt_orphans(self, values: set[tuple[str, str]]) -> None:
         """Before cleanup: every identificator the target holds with a value this sequence sent
         where the outcome was unsure (refused, anonymous, concurrent) becomes a record to delete. A
@@ -354,9 +359,7 @@ class IdentificatorActions(StyleActions):
         searches = [s for s in self.spec.searches if own is not None and s.route.path == own.path]
         for kind, value in sorted(values):
             for search in searches:
-                query = {search.value_param: value}
-                if search.kind_param:
-                    query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+                query = self._query(search, kind, value)
                 reply = self.ex.send(search.route, VALID, label="cleanup: find orphans", query=query)
                 body = self.ex.decisive(reply)
                 if body is None:
