@@ -128,17 +128,37 @@ class Executor:
             out.status = reply.status
         return reply
 
+    @staticmethod
+    def decisive(reply: Reply) -> dict[str, Any] | None:
+        """The body of a read-back that decides something: a 200 with a JSON object declared as
+        JSON. Anything else (a server error, a redirect, HTML, text) says nothing about state."""
+        ctype = reply.response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if reply.status != 200 or not (ctype == "application/json" or ctype.endswith("+json")):
+            return None
+        body = reply.json()
+        return body if isinstance(body, dict) else None
+
     def get(self, route: Route | None, uuid: str, label: str) -> Any:
         """The representation read with valid credentials; None when it does not exist."""
         reply = self.send(route, VALID, label=label, uuid=uuid)
         if reply.status in (404, 410):
             return None
-        if reply.status != 200:
+        body = self.decisive(reply)
+        if body is None:
             raise TargetError(
                 f"reading {route.operation if route else '?'} {uuid} with valid credentials answered "
-                f"{reply.status}"
+                f"{undecided(reply)}"
             )
-        return reply.json()
+        return body
+
+    def searched(self, replies: list[Reply], what: str) -> None:
+        """A read-back that asked searches and got no decisive answer cannot judge state: a target
+        problem (an invariant that counted it would pass on a server that answers only errors)."""
+        if replies:
+            raise TargetError(
+                f"reading back who holds {what} with valid credentials: every search answered "
+                + ", ".join(sorted({undecided(r) for r in replies}))
+            )
 
     # -- values and references ----------------------------------------------------------------
     def value(self, kind: str, ref: int) -> str:
@@ -278,6 +298,14 @@ def discover(ex: Executor, actions: Any) -> None:
         for held in actions.view(uuid) or []:
             if held.kind in ex.values and held.value not in ex.values[held.kind]:
                 ex.values[held.kind].append(held.value)
+
+
+def undecided(reply: Reply) -> str:
+    """Why a read-back decided nothing, in a few words."""
+    ctype = reply.response.headers.get("content-type", "<none>")
+    if reply.status == 200:
+        return f"200 with content-type {ctype}, not a JSON object"
+    return f"{reply.status} ({ctype})"
 
 
 def _uuid_of(body: Any) -> str | None:

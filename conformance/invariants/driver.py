@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.client import Client
+from conformance.errors import TargetError
 from conformance.evidence import Exchange
 from conformance.generators import IdentifierGenerator
 from conformance.invariants.api import Executor, Outcome, discover, step_label
@@ -89,6 +91,8 @@ class Driver:
         self.requests = 0
         self.cleanups: list[tuple[str, int | None]] = []
         self.read_only = False  # set by the run: sequences start from what the target already holds
+        self.faulty_steps = 0  # steps whose own request got a server error or a redirect
+        self.first_fault: str | None = None
         self.value_kinds: dict[str, str] = {}  # every identifier value used -> its kind (for export)
         bron = [self.gen.rsin(), self.gen.rsin()] if spec.scope_field else [""]
         self.scope_values = tuple(bron)
@@ -104,6 +108,7 @@ class Driver:
         judge = Judge(ex, actions, active, self.checked)
         result = SequenceRun(list(steps))
         self.sequences += 1
+        unsure: set[tuple[str, str]] = set()  # values sent by writes whose effect the run may not know
         try:
             for index, step in enumerate(steps):
                 if bounded and self.budget.spent(self.steps):
@@ -115,6 +120,11 @@ class Driver:
                     probe(ex, actions, step, label, out)
                 else:
                     out = actions.perform(step, label)
+                if step.action not in READ_ACTIONS and (
+                    step.form != VALID or step.action == "concurrent" or not 200 <= (out.status or 0) < 300
+                ):
+                    unsure |= out.values
+                self._note_fault(out)
                 result.steps_run += 1
                 self.steps += 1
                 for violation in judge.judge(step, out):
@@ -122,6 +132,10 @@ class Driver:
                 if stop_at_first and result.violations:
                     break
         finally:
+            orphans = getattr(actions, "adopt_orphans", None)
+            if orphans is not None and unsure and not self.read_only:
+                with suppress(TargetError):  # the deletes below still run; what fails is reported
+                    orphans(unsure)
             result.cleanup = ex.cleanup()
             result.exchanges = list(ex.log)
             self.cleanups += result.cleanup
@@ -130,6 +144,29 @@ class Driver:
             self.observations += judge.observations
             self.value_kinds.update({v: k for k, used in ex.values.items() for v in used})
         return result
+
+    def _note_fault(self, out: Outcome) -> None:
+        fault = next(
+            (
+                f"{e.method} {e.url} answered {e.status}"
+                for e in out.exchanges
+                if e.status is not None and (e.status >= 500 or 300 <= e.status < 400)
+            ),
+            None,
+        )
+        if fault is not None:
+            self.faulty_steps += 1
+            self.first_fault = self.first_fault or fault
+
+    def target_fault(self) -> str | None:
+        """Why the run judged too little to let an invariant pass: most of its steps got a server
+        error or a redirect, so what was read back shows what the target failed to do, not a rule."""
+        if not self.steps or self.faulty_steps * 2 <= self.steps:
+            return None
+        return (
+            f"the target answered {self.faulty_steps} of {self.steps} steps with a server error or a "
+            f"redirect (first: {self.first_fault})"
+        )
 
     def shrink(self, steps: list[Step], invariant: str) -> list[Step]:
         """Remove steps one at a time while ``invariant`` still fails (bounded replays)."""

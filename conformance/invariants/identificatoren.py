@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.invariants.api import Executor, Holding, Outcome, StyleActions
 from conformance.invariants.credentials import VALID
+from conformance.invariants.spec import Search
 from conformance.invariants.steps import FRESH, Step
 
 
@@ -325,20 +326,50 @@ class IdentificatorActions(StyleActions):
         found: dict[str, tuple[str | None, bool]] = {}
         own = self.ident.route("create")
         ordered = sorted(self.spec.searches, key=lambda s: own is None or s.route.path != own.path)
+        unanswered = []
         for search in ordered:
-            query = {search.value_param: value}
-            if search.kind_param:
-                query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+            query = self._query(search, kind, value)
             reply = self.ex.send(search.route, VALID, label=f"read back {kind}", query=query, identifier=kind)
-            if reply.status != 200 or not isinstance(reply.json(), dict):
+            body = self.ex.decisive(reply)
+            if body is None:
+                unanswered.append(reply)
                 continue
-            for result in reply.json().get("results", []):
+            for result in body.get("results", []):
                 for holder, scoped in self._holdings_in(result, kind, value):
                     found[holder] = (None, scoped or found.get(holder, (None, False))[1])
             break  # one answering search is the read-back; the rest are probed without credentials
+        else:
+            self.ex.searched(unanswered, f"{kind} {value}")
         for holder in found:
             self.ex.adopt("holder", holder)
         return found
+
+    def _query(self, search: Search, kind: str, value: str) -> dict[str, str]:
+        query = {search.value_param: value}
+        if search.kind_param:
+            query[search.kind_param] = str(self.ex.kind(kind).codes.get(self.kind_field, kind))
+        return query
+
+    def adopt_orphans(self, values: set[tuple[str, str]]) -> None:
+        """Before cleanup: every identificator the target holds with a value this sequence sent
+        where the outcome was unsure (refused, anonymous, concurrent) becomes a record to delete. A
+        write refused but stored, or an identificator scoped under one, is otherwise never known,
+        and it keeps what it points to from being deleted."""
+        own = self.ident.route("create")
+        searches = [s for s in self.spec.searches if own is not None and s.route.path == own.path]
+        for kind, value in sorted(values):
+            for search in searches:
+                query = self._query(search, kind, value)
+                reply = self.ex.send(search.route, VALID, label="cleanup: find orphans", query=query)
+                body = self.ex.decisive(reply)
+                if body is None:
+                    continue
+                for result in body.get("results", []):
+                    group = (result.get(self.group) or {}) if isinstance(result, dict) else {}
+                    uuid = result.get("uuid") if isinstance(result, dict) else None
+                    if group.get(self.value_field) == value and isinstance(uuid, str):
+                        self.ex.adopt("identificator", uuid, kind=kind, value=value)
+                break
 
     def _holdings_in(self, result: dict[str, Any], kind: str, value: str) -> list[tuple[str, bool]]:
         code = self.ex.kind(kind).codes.get(self.kind_field, kind)

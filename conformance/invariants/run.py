@@ -137,6 +137,8 @@ class InvariantRun:
         except TargetError as exc:
             error = str(exc)
             evidence = {}
+        fault = None if error else self.driver.target_fault()
+        error = error or fault
         outcome = InvariantOutcome()
         for invariant in INVARIANTS:
             verifies = [invariant.requirement]
@@ -150,7 +152,12 @@ class InvariantRun:
                 continue
             if error is not None and invariant.id not in found:
                 outcome.results.append(
-                    ScenarioResult(invariant.id, verifies, Verdict.ERROR, f"invariant run stopped: {error}")
+                    ScenarioResult(
+                        invariant.id,
+                        verifies,
+                        Verdict.ERROR,
+                        f"invariant run {'could not judge' if fault else 'stopped'}: {error}",
+                    )
                 )
                 continue
             if invariant.id in found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.client import Reply
 from conformance.invariants.api import Executor, Holding, Outcome, StyleActions
 from conformance.invariants.steps import FRESH, Step
 
@@ -119,6 +120,8 @@ class SubjectActions(StyleActions):
 
     def _holders_of(self, kind: str, value: str) -> dict[str, tuple[str | None, bool]]:
         found: dict[str, tuple[str | None, bool]] = {}
+        unanswered: list[Reply] = []
+        answered = False
         for search in self.spec.searches:
             if search.identifier != kind:
                 continue
@@ -129,12 +132,17 @@ class SubjectActions(StyleActions):
                 query={search.value_param: value},
                 identifier=kind,
             )
-            if reply.status != 200 or not isinstance(reply.json(), dict):
+            body = self.ex.decisive(reply)
+            if body is None:
+                unanswered.append(reply)
                 continue
-            for result in reply.json().get("results", []):
+            answered = True
+            for result in body.get("results", []):
                 if (result.get(self.group) or {}).get(kind) == value:
                     uuid = str(result.get("url", "")).rstrip("/").rsplit("/", 1)[-1]
                     found[uuid] = (result.get(self.spec.scope_field or ""), False)
+        if not answered:
+            self.ex.searched(unanswered, f"{kind} {value}")
         for holder, (scope, _) in found.items():
             self.ex.adopt("holder", holder, scope=scope)
         return found

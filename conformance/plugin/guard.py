@@ -57,6 +57,14 @@ def _conformance_item(item: pytest.Item) -> bool:
     return isinstance(item, ScenarioItem | FuzzItem)
 
 
+def _refused_with_the_run(item: pytest.Item) -> bool:
+    """Items the run's refusals apply to: scenarios, fuzz units and invariants alike (an invariant
+    item whose layer has not run would start it, budget spent or not)."""
+    from conformance.plugin.invariant_items import InvariantItem
+
+    return _conformance_item(item) or isinstance(item, InvariantItem)
+
+
 class RunGuard:
     """Registered once per pytest session by the plugin's ``pytest_configure``."""
 
@@ -190,19 +198,28 @@ class RunGuard:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         interrupt.check()  # a requested stop ends the session before the next item
-        if not _conformance_item(item):
+        if not _refused_with_the_run(item):
             return
         reason = self._refusal()
         if reason is None:
             return
+        from conformance.plugin.invariant_items import InvariantItem
         from conformance.plugin.items import ScenarioItem
 
         ctx = self.state.context_
-        if isinstance(item, ScenarioItem) and ctx is not None and self.stopped is None:
-            scenario = item.scenario
-            result = ScenarioResult(scenario.id, list(scenario.verifies), Verdict.ERROR, reason)
+        if isinstance(item, InvariantItem) and item.parent.outcome_ is not None:
+            return  # the layer ran before the budget was spent: its recorded verdict stands
+        if ctx is not None and self.stopped is None:
+            if isinstance(item, ScenarioItem):
+                scenario = item.scenario
+                result = ScenarioResult(scenario.id, list(scenario.verifies), Verdict.ERROR, reason)
+                item.result = result
+            elif isinstance(item, InvariantItem):
+                invariant = item.invariant
+                result = ScenarioResult(invariant.id, [invariant.requirement], Verdict.ERROR, reason)
+            else:
+                raise RunStopped(reason)
             result.failure = RunStopped(reason)
-            item.result = result
             ctx.recorder.record_scenario(result)
         raise RunStopped(reason)
 
@@ -213,7 +230,7 @@ class RunGuard:
         report = yield
         excinfo = call.excinfo
         problem = excinfo is not None and isinstance(excinfo.value, ToolError)
-        if call.when == "setup" and problem and excinfo is not None and _conformance_item(item):
+        if call.when == "setup" and problem and excinfo is not None and _refused_with_the_run(item):
             report.longrepr = item.repr_failure(excinfo)
         return report
 

@@ -8,11 +8,14 @@ import hashlib
 import hmac
 import json
 
+import httpx
 import pytest
 
 from conformance.auth import SchemeAuth, ZgwJwtAuth
+from conformance.client import Reply
 from conformance.config import Settings
-from conformance.errors import ConfigError
+from conformance.errors import ConfigError, TargetError
+from conformance.evidence import Exchange
 from conformance.invariants import INVARIANTS, InvariantRun
 from conformance.invariants.checks import BY_ID
 from conformance.invariants.credentials import OTHER_SCHEME, VALID, CredentialForms
@@ -155,3 +158,40 @@ def test_the_run_command_collects_the_invariant_items_unless_switched_off() -> N
     assert str(profile.source) in args
     args, _ = pytest_args(Settings(invariants=False), [], scenarios=True)
     assert str(profile.source) not in args
+
+
+def _reply(status: int, ctype: str, body: bytes) -> Reply:
+    request = httpx.Request("GET", "http://target/x")
+    return Reply(httpx.Response(status, headers={"content-type": ctype}, content=body, request=request), 0.0)
+
+
+LISTING = json.dumps({"count": 0, "results": []}).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "ctype", "body"),
+    [
+        (500, "application/json", b'{"status": 500}'),
+        (502, "text/html", b"<html>Bad Gateway</html>"),
+        (302, "text/plain", b""),
+        (200, "text/plain", LISTING),
+        (200, "application/json", b"[]"),
+    ],
+)
+def test_a_read_back_without_a_decisive_answer_judges_nothing(status: int, ctype: str, body: bytes) -> None:
+    """Every search a read-back asks answers a fault: no holder set (an empty one would let R4 pass)."""
+    from conformance.generators import IdentifierGenerator
+    from conformance.invariants.api import Executor
+    from conformance.invariants.identificatoren import IdentificatorActions
+
+    class Answering:
+        def send(self, **_: object) -> tuple[Reply, Exchange]:
+            return _reply(status, ctype, body), Exchange("s", "GET", "http://target/x", {}, status=status)
+
+    spec = _spec("klantinteracties-v1")
+    forms = CredentialForms(SchemeAuth("a" * 40))
+    ex = Executor(spec, Answering(), forms, IdentifierGenerator("1"), "run", ("",))  # type: ignore[arg-type]
+    assert Executor.decisive(_reply(status, ctype, body)) is None
+    with pytest.raises(TargetError, match="every search answered"):
+        IdentificatorActions(ex).holders_of("bsn", "999990019")
+    assert Executor.decisive(_reply(200, "application/json; charset=utf-8", LISTING)) == json.loads(LISTING)
