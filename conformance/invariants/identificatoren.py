@@ -264,19 +264,20 @@ class IdentificatorActions(StyleActions):
         if zelf is None or context is None:
             out.ran = False
             return
-        ctx = next(iter(self.ex.live("context")), None)
+        # A fresh context for each klant without identifying data: R9 asks only that such a klant is
+        # stored, so a refusal caused by another rule on a shared context (say, one betrokkene per
+        # klantcontact, B7682's concern) must not read as an R9 violation.
+        reply = self.ex.send(
+            context.route("create"),
+            VALID,
+            label="context",
+            body=copy.deepcopy(context.data["body"]),
+            out=out,
+        )
+        ctx = self.ex.created("context", reply)
         if ctx is None:
-            reply = self.ex.send(
-                context.route("create"),
-                VALID,
-                label="context",
-                body=copy.deepcopy(context.data["body"]),
-                out=out,
-            )
-            ctx = self.ex.created("context", reply)
-            if ctx is None:
-                out.ran = False
-                return
+            out.ran = False
+            return
         body = copy.deepcopy(zelf.data.get("body") or {})
         body[str(context.data["field"])] = {"uuid": ctx.uuid}
         body[str(zelf.data["link"])] = None

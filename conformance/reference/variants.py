@@ -375,7 +375,7 @@ _R7_R8 = ("KLOK01-R7", "KLOK01-R8")
 _INVARIANT_VARIANTS = (
     _invariant_variant(
         "inv-bsn-unique-on-create-only",
-        ("KLOK01-R4",),
+        ("KLOK01-R4", "DEC-F8226"),  # F8226: a correction is checked for uniqueness as a create is
         "One partij per BSN is checked by the application when a partij or identificator is created, not "
         "when an identificator's value is changed or a partij's identificatoren are replaced (PUT/PATCH).",
         quirks.BSN_ON_CREATE_ONLY,
