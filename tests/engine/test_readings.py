@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -59,8 +60,12 @@ def test_every_marked_result_is_a_scenario_of_that_profile_verifying_that_requir
             if where != profile:
                 continue
             for key in bearing.contested:
-                if "*" in key:  # a pattern for invariants (INV-R13-*), recorded by another layer
-                    assert key.startswith("INV-"), key
+                if key.startswith("INV-"):  # an invariant id or pattern (INV-R13-*): another layer's
+                    from conformance.invariants import INVARIANTS
+
+                    matched = [i for i in INVARIANTS if fnmatch.fnmatchcase(i.id, key)]
+                    assert matched, f"{requirement}: contested result {key} matches no invariant"
+                    assert all(i.requirement == requirement for i in matched), key
                     continue
                 assert key in scenarios, f"{requirement}: contested result {key} is no scenario of {profile}"
                 assert requirement in scenarios[key].verifies, f"{key} does not verify {requirement}"
